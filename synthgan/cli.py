@@ -1,0 +1,330 @@
+"""The ``synthgan`` command: parses options, calls the Python API, maps errors to exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+from synthgan.errors import SynthganError
+
+FIT_EXAMPLES = """\
+examples:
+  synthgan stocks fit                                  # S&P 500 1999-2018 (embedded), runs/stocks-<time>
+  synthgan stocks fit --data nasdaq --out runs/ndx --steps 3000
+  synthgan stocks fit --data sp500,nasdaq --out runs/joint   # two tickers, modelled jointly
+  synthgan stocks fit --data prices.csv --out runs/mine      # Date,Open,High,Low,Close,Volume[,Ticker]
+  synthgan stocks fit --data yahoo:AAPL,MSFT --out runs/big  # needs synthgan[yahoo] and internet
+  synthgan stocks fit --out runs/sp500 --resume --steps 3000 # continue (or extend) a run
+  synthgan stocks fit --dry-run                              # check data and settings, train nothing
+  torchrun --nproc-per-node 2 -m synthgan stocks fit --out runs/ddp   # data-parallel
+"""
+
+SAMPLE_EXAMPLES = """\
+examples:
+  synthgan stocks sample runs/sp500 --paths 100 --length 252 --out synthetic.csv
+  synthgan stocks sample runs/sp500 --paths 1000 --length 2520 --seed 7 --out ten_years.parquet
+  synthgan stocks sample runs/sp500 --paths 10 --length 63 --start-date 2030-01-02 --start-price 100 --out q.csv
+"""
+
+
+def _add_stock_fit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "fit",
+        help="train a GAN on daily OHLCV bars",
+        description="Train the default TCN WGAN-GP on daily OHLCV bars and write a run folder "
+        "(config.json, preprocess.json, metrics.jsonl, checkpoints/, model/).",
+        epilog=FIT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--data",
+        default="sp500",
+        help="sp500 | nasdaq | sp500,nasdaq | FILE.csv | FILE.parquet | yahoo:T1,T2 (default: sp500)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="run folder (default: runs/stocks-YYYYmmdd-HHMMSS)"
+    )
+    p.add_argument("--steps", type=int, default=None, help="generator steps (default 1500)")
+    p.add_argument(
+        "--epochs",
+        type=float,
+        default=None,
+        help="passes over the training windows instead of --steps",
+    )
+    p.add_argument(
+        "--window", type=int, default=None, help="days per training window (default 128)"
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=None, help="windows per batch per process (default 64)"
+    )
+    p.add_argument(
+        "--lr-g", type=float, default=None, help="generator learning rate (default 1e-4)"
+    )
+    p.add_argument("--lr-d", type=float, default=None, help="critic learning rate (default 3e-4)")
+    p.add_argument(
+        "--holdout",
+        type=float,
+        default=None,
+        help="latest share of days kept out of training (default 0.2)",
+    )
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="stop (with a checkpoint) after this much time",
+    )
+    p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    p.add_argument(
+        "--device",
+        default="auto",
+        help="auto | cpu | cuda | cuda:N (default auto: CUDA when present)",
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="continue the run in --out from its latest checkpoint"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="load and check data and settings, then exit"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other setting of config.json, e.g. --set hidden=32 --set dilations=1,2,4,8",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_stocks_fit)
+
+
+def _add_stock_sample(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sample",
+        help="generate synthetic price paths from a run",
+        description="Generate synthetic OHLCV paths in long format "
+        "(path, date, ticker, open, high, low, close, volume) to CSV or Parquet.",
+        epilog=SAMPLE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run", type=Path, help="run folder written by `synthgan stocks fit`")
+    p.add_argument("--paths", type=int, default=100, help="number of paths (default 100)")
+    p.add_argument("--length", type=int, default=252, help="business days per path (default 252)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="sampling seed; path i of seed s never depends on --paths",
+    )
+    p.add_argument(
+        "--start-date",
+        default=None,
+        help="first date (default: next business day after the training data)",
+    )
+    p.add_argument(
+        "--start-price",
+        type=float,
+        default=None,
+        help="start every path at this close (default: a real day's)",
+    )
+    p.add_argument("--out", type=Path, required=True, help="output file, .csv or .parquet")
+    p.set_defaults(func=_stocks_sample)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``synthgan`` command."""
+    parser = argparse.ArgumentParser(
+        prog="synthgan",
+        description="Train GANs that generate realistic synthetic stock bars (and images).",
+        epilog="examples:\n  synthgan stocks fit --out runs/sp500\n"
+        "  synthgan stocks sample runs/sp500 --paths 100 --length 252 --out synthetic.csv\n"
+        "  synthgan demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    top = parser.add_subparsers(dest="pipeline", metavar="{stocks,demo}")
+    stocks = top.add_parser(
+        "stocks", help="synthetic daily OHLCV bars", description="Synthetic daily OHLCV bars."
+    )
+    sub = stocks.add_subparsers(dest="command", metavar="{fit,sample}", required=True)
+    _add_stock_fit(sub)
+    _add_stock_sample(sub)
+    demo = top.add_parser(
+        "demo",
+        help="fit and sample on embedded S&P 500 data in a few CPU minutes",
+        description="Fit a small model on the embedded S&P 500 bars, sample 100 one-year paths and "
+        "print their stylized facts beside the real ones.",
+        epilog="example:\n  synthgan demo --out runs/demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "--out", type=Path, default=Path("runs/demo"), help="run folder (default runs/demo)"
+    )
+    demo.add_argument("--steps", type=int, default=400, help="generator steps (default 400)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def _parse_set(items: list[str]) -> dict:
+    """``KEY=VALUE`` strings -> settings; values parsed as JSON, commas making tuples."""
+    import json
+
+    from synthgan.errors import ConfigError
+
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        parts = [p.strip() for p in raw.split(",")]
+        vals = []
+        for p in parts:
+            try:
+                vals.append(json.loads(p))
+            except json.JSONDecodeError:
+                vals.append(p)
+        out[key.strip().replace("-", "_")] = tuple(vals) if len(vals) > 1 else vals[0]
+    return out
+
+
+def _fit_kwargs(args: argparse.Namespace) -> dict:
+    kw = {
+        "seed": args.seed,
+        "device": args.device,
+        "progress": not args.quiet,
+        **_parse_set(args.set),
+    }
+    for name, key in (
+        ("steps", "steps"),
+        ("window", "window"),
+        ("batch_size", "batch_size"),
+        ("lr_g", "lr_g"),
+        ("lr_d", "lr_d"),
+        ("holdout", "holdout_fraction"),
+        ("max_minutes", "max_minutes"),
+    ):
+        if getattr(args, name) is not None:
+            kw[key] = getattr(args, name)
+    return kw
+
+
+def _stocks_fit(args: argparse.Namespace) -> int:
+    from synthgan.stocks.data import load_data
+    from synthgan.stocks.synthesizer import StockSynthesizer
+    from synthgan.train import distributed_info
+
+    out = args.out or Path("runs") / f"stocks-{datetime.now():%Y%m%d-%H%M%S}"
+    df = load_data(args.data)
+    kw = _fit_kwargs(args)
+    if args.resume:
+        from synthgan.config import StockConfig, from_dict, read_json
+
+        base = from_dict(StockConfig, read_json(out / "config.json"))
+        syn = StockSynthesizer(base, **kw)
+    else:
+        syn = StockSynthesizer(**kw)
+    _, win = syn.prepare(df, source=args.data)
+    if args.epochs is not None:
+        per_epoch = max(1, len(win) // syn.config.train.batch_size)
+        syn.config = syn.config.replace(steps=max(1, round(args.epochs * per_epoch)))
+    cfg = syn.config
+    rank, world = distributed_info()
+    say = print if rank == 0 else (lambda *a, **k: None)
+    tickers = ", ".join(syn.preprocess["tickers"])
+    say(
+        f"data: {args.data} ({tickers}): {len(syn.preprocess['train_dates'])} training days "
+        f"{syn.preprocess['train_dates'][0]}..{syn.preprocess['train_dates'][-1]}, "
+        f"holdout from {syn.preprocess['holdout_start']}; {len(win)} windows of {cfg.data.window} days"
+    )
+    if args.dry_run:
+        from synthgan.stocks.synthesizer import _seeded_family
+
+        fam = _seeded_family(win.shape[1], syn.scaler.nonnegative, cfg)
+        n_g = sum(p.numel() for p in fam.generator.parameters())
+        n_d = sum(p.numel() for p in fam.discriminator.parameters())
+        say(
+            f"model: TCN generator {n_g:,} parameters (receptive field {fam.generator.rf} days), critic {n_d:,}"
+        )
+        say(
+            f"training: {cfg.train.steps} steps x {cfg.model.n_critic} critic steps, batch {cfg.train.batch_size}, seed {cfg.train.seed}"
+        )
+        say(f"dry run: nothing trained, nothing written (would write {out})")
+        return 0
+    t0 = time.perf_counter()
+    syn.fit(df, run_dir=out, resume=args.resume, source=args.data)
+    res = syn.result
+    if res.interrupted:
+        say(
+            f"interrupted at step {res.step}; checkpoint saved. Continue with: synthgan stocks fit --data {args.data} --out {out} --resume"
+        )
+        return 130
+    say(f"trained {res.step} steps in {time.perf_counter() - t0:.0f} s; run folder: {out}")
+    say(f"next: synthgan stocks sample {out} --paths 100 --length 252 --out synthetic.csv")
+    return 0
+
+
+def _stocks_sample(args: argparse.Namespace) -> int:
+    from synthgan.stocks.synthesizer import StockSynthesizer, write_frame
+
+    syn = StockSynthesizer.load(args.run)
+    frame = syn.sample(
+        args.paths,
+        args.length,
+        seed=args.seed,
+        start_date=args.start_date,
+        start_price=args.start_price,
+    )
+    write_frame(frame, args.out)
+    print(
+        f"wrote {args.paths} paths x {args.length} days x {frame.ticker.nunique()} ticker(s) = {len(frame):,} bars to {args.out}"
+    )
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from synthgan.stocks.data import load_data
+    from synthgan.stocks.metrics import summary_table
+    from synthgan.stocks.synthesizer import StockSynthesizer, write_frame
+
+    df = load_data("sp500")
+    print(f"demo: fitting {args.steps} steps on the embedded S&P 500 bars into {args.out}")
+    syn = StockSynthesizer(steps=args.steps, progress=not args.quiet).fit(
+        df, run_dir=args.out, source="sp500"
+    )
+    frame = syn.sample(100, 252, seed=0)
+    write_frame(frame, args.out / "synthetic.csv")
+    print(f"wrote {args.out / 'synthetic.csv'} (100 paths x 252 days)")
+    print(summary_table(df, frame, length=252).to_string())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``synthgan`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from synthgan import __version__
+
+        print(f"synthgan {__version__}")
+        return 0
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
+        try:
+            return args.func(args)
+        except SynthganError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
