@@ -346,6 +346,14 @@ def training_loop(
             bar.close()
         if metrics_file:
             metrics_file.close()
+    if world > 1:  # check that data parallelism kept every process's weights identical
+        digests = [None] * world
+        dist.all_gather_object(digests, (weights_digest(G), weights_digest(D)))
+        if is_main and run_dir is not None:
+            ckpt.write_json(
+                run_dir / "distributed.json",
+                {"world_size": world, "digests": digests, "in_sync": len(set(digests)) == 1},
+            )
     if on_sample and is_main and not cfg.sample_every:
         on_sample(step, G_ema)
     seconds = elapsed_before + time.perf_counter() - t0
