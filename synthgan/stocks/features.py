@@ -14,13 +14,16 @@ ticker-major (channel = 5k + f).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import torch
 from scipy import optimize, special, stats
 
 FEATURES = ("r", "gap", "up", "down", "dvol")
 NONNEGATIVE = np.array([False, False, True, True, False])
+CLIP_MARGIN = 0.25  # scaled units beyond the training min/max that generated values may reach
 MAX_DELTA = 1.0  # Lambert-W tail parameter cap: 1 already maps Cauchy-like tails to Gaussian
 
 
@@ -90,7 +93,8 @@ class FeatureScaler:
 
     Signed features: standardise, Lambert-W gaussianise (heavy tails, QuantGAN), standardise.
     Non-negative features (up, down): log1p(x / mean), then divide by the std; they stay >= 0.
-    ``low``/``high`` bound generated features to twice the training range around the centre.
+    ``low``/``high`` bound generated scaled values to the training range plus a small margin
+    (the Lambert-W inverse grows like exp(u^2), so unbounded values would give absurd days).
     """
 
     loc: list[float]
@@ -110,22 +114,18 @@ class FeatureScaler:
         loc, scale, delta, loc2, scale2, low, high = ([] for _ in range(7))
         for j in range(x.shape[1]):
             col = x[:, j]
-            sd = float(col.std()) or 1.0
             if nonneg[j]:
                 m = float(col.mean()) or 1.0
                 u = np.log1p(col / m)
-                loc.append(0.0), scale.append(m), delta.append(0.0)
-                loc2.append(0.0), scale2.append(float(u.std()) or 1.0)
-                low.append(0.0), high.append(float(col.max()) * 2.0)
-                continue
-            mu = float(col.mean())
-            z = (col - mu) / sd
-            d = _fit_delta(z)
-            u = _lambert_w(z, d)
-            loc.append(mu), scale.append(sd), delta.append(d)
-            loc2.append(float(u.mean())), scale2.append(float(u.std()) or 1.0)
-            span = float(np.abs(col - mu).max()) * 2.0
-            low.append(mu - span), high.append(mu + span)
+                loc.append(0.0), scale.append(m), delta.append(0.0), loc2.append(0.0)
+            else:
+                mu, sd = float(col.mean()), float(col.std()) or 1.0
+                d = _fit_delta((col - mu) / sd)
+                u = _lambert_w((col - mu) / sd, d)
+                loc.append(mu), scale.append(sd), delta.append(d), loc2.append(float(u.mean()))
+            scale2.append(float(u.std()) or 1.0)
+            z = (u - loc2[-1]) / scale2[-1]
+            low.append(float(z.min()) - CLIP_MARGIN), high.append(float(z.max()) + CLIP_MARGIN)
         return cls(loc, scale, delta, loc2, scale2, nonneg.tolist(), low, high)
 
     def transform(self, features: np.ndarray) -> np.ndarray:
@@ -141,20 +141,33 @@ class FeatureScaler:
     def inverse(self, scaled: np.ndarray, clip: bool = False) -> np.ndarray:
         """Scaled (..., C) -> features (..., C); ``clip`` bounds them to the plausible range."""
         x = np.asarray(scaled, dtype=np.float64)
+        if clip:
+            x = np.clip(x, self.low, self.high)
         out = np.empty_like(x)
         for j in range(x.shape[-1]):
             u = x[..., j] * self.scale2[j] + self.loc2[j]
-            if clip:  # keep exp() finite before the tails are applied
-                u = np.clip(u, -50.0, 50.0)
             if self.nonnegative[j]:
                 z = np.expm1(np.maximum(u, 0.0))
             else:
                 z = u * np.exp(np.minimum(0.5 * self.delta[j] * u * u, 60.0))
-            f = z * self.scale[j] + self.loc[j]
-            if clip:
-                f = np.clip(f, self.low[j], self.high[j])
-            out[..., j] = f
+            out[..., j] = z * self.scale[j] + self.loc[j]
         return out
+
+    def torch_inverse(self) -> Callable[[torch.Tensor], torch.Tensor]:
+        """A differentiable :meth:`inverse` for scaled tensors (B, C, T), without clipping."""
+        p = {
+            k: torch.tensor(getattr(self, k), dtype=torch.float32)[None, :, None]
+            for k in ("loc", "scale", "delta", "loc2", "scale2")
+        }
+        nonneg = torch.tensor(self.nonnegative)[None, :, None]
+
+        def inverse(x: torch.Tensor) -> torch.Tensor:
+            u = x * p["scale2"].to(x.device) + p["loc2"].to(x.device)
+            tail = u * torch.exp(torch.clamp(0.5 * p["delta"].to(x.device) * u * u, max=20.0))
+            z = torch.where(nonneg.to(x.device), torch.expm1(torch.clamp(u, 0.0, 20.0)), tail)
+            return z * p["scale"].to(x.device) + p["loc"].to(x.device)
+
+        return inverse
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""

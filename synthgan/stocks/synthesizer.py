@@ -26,10 +26,10 @@ from synthgan.train import TrainResult, training_loop
 CHUNK = 64  # paths generated per forward pass; fixed so path i never depends on n_paths
 
 
-def _seeded_family(channels: int, nonneg: list[bool], cfg: StockConfig) -> TCNGAN:
+def _seeded_family(channels: int, nonneg: list[bool], cfg: StockConfig, unscale=None) -> TCNGAN:
     with torch.random.fork_rng(devices=[]):  # seed weight init without touching global RNG state
         torch.manual_seed(cfg.train.seed)
-        return TCNGAN(channels, nonneg, cfg.model)
+        return TCNGAN(channels, nonneg, cfg.model, unscale=unscale)
 
 
 def _fingerprint(x: np.ndarray) -> str:
@@ -104,7 +104,9 @@ class StockSynthesizer:
         if run_dir is not None:
             run_dir = Path(run_dir)
             self._check_run_dir(run_dir, resume)
-        family = _seeded_family(win.shape[1], self.scaler.nonnegative, self.config)
+        family = _seeded_family(
+            win.shape[1], self.scaler.nonnegative, self.config, self.scaler.torch_inverse()
+        )
         if run_dir is not None and _is_main():
             run_dir.mkdir(parents=True, exist_ok=True)
             ckpt.write_json(

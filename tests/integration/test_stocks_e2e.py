@@ -31,31 +31,120 @@ def fitted(sp500):
 def test_cli_fit_sample_resume(tmp_path, sp500_csv, capsys):
     run = tmp_path / "run"
     # Fit 6 steps, then extend to 9 with --resume.
-    assert main(["stocks", "fit", "--data", str(sp500_csv), "--out", str(run), "--steps", "6", *TINY_SET]) == 0
-    assert {p.name for p in run.iterdir()} >= {"config.json", "preprocess.json", "metrics.jsonl", "checkpoints", "model"}
+    assert (
+        main(
+            [
+                "stocks",
+                "fit",
+                "--data",
+                str(sp500_csv),
+                "--out",
+                str(run),
+                "--steps",
+                "6",
+                *TINY_SET,
+            ]
+        )
+        == 0
+    )
+    assert {p.name for p in run.iterdir()} >= {
+        "config.json",
+        "preprocess.json",
+        "metrics.jsonl",
+        "checkpoints",
+        "model",
+    }
     cfg = json.loads((run / "config.json").read_text())
-    assert cfg["train"]["steps"] == 6 and cfg["model"]["dilations"] == [1, 2, 4] and "torch" in cfg["versions"]
+    assert (
+        cfg["train"]["steps"] == 6
+        and cfg["model"]["dilations"] == [1, 2, 4]
+        and "torch" in cfg["versions"]
+    )
     # Refuses to overwrite a run without --resume.
     assert main(["stocks", "fit", "--data", str(sp500_csv), "--out", str(run), *TINY_SET]) == 2
     assert "already holds a run" in capsys.readouterr().err
-    assert main(["stocks", "fit", "--data", str(sp500_csv), "--out", str(run), "--steps", "9", "--resume", *TINY_SET]) == 0
+    assert (
+        main(
+            [
+                "stocks",
+                "fit",
+                "--data",
+                str(sp500_csv),
+                "--out",
+                str(run),
+                "--steps",
+                "9",
+                "--resume",
+                *TINY_SET,
+            ]
+        )
+        == 0
+    )
     steps = [json.loads(x)["step"] for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 10))
     # Sample to CSV and Parquet.
     out = tmp_path / "synthetic.csv"
-    assert main(["stocks", "sample", str(run), "--paths", "5", "--length", "30", "--out", str(out), "--start-date", "2030-01-01"]) == 0
+    assert (
+        main(
+            [
+                "stocks",
+                "sample",
+                str(run),
+                "--paths",
+                "5",
+                "--length",
+                "30",
+                "--out",
+                str(out),
+                "--start-date",
+                "2030-01-01",
+            ]
+        )
+        == 0
+    )
     frame = pd.read_csv(out, parse_dates=["date"])
-    assert list(frame.columns) == ["path", "date", "ticker", "open", "high", "low", "close", "volume"]
+    assert list(frame.columns) == [
+        "path",
+        "date",
+        "ticker",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+    ]
     assert len(frame) == 150 and frame.path.nunique() == 5
     assert frame.date.min() == pd.Timestamp("2030-01-01") and (frame.date.dt.day_of_week < 5).all()
     pq = tmp_path / "s.parquet"
-    assert main(["stocks", "sample", str(run), "--paths", "5", "--length", "30", "--out", str(pq), "--start-date", "2030-01-01"]) == 0
-    pd.testing.assert_frame_equal(pd.read_parquet(pq).drop(columns="date"), frame.drop(columns="date"), check_dtype=False)
+    assert (
+        main(
+            [
+                "stocks",
+                "sample",
+                str(run),
+                "--paths",
+                "5",
+                "--length",
+                "30",
+                "--out",
+                str(pq),
+                "--start-date",
+                "2030-01-01",
+            ]
+        )
+        == 0
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(pq).drop(columns="date"), frame.drop(columns="date"), check_dtype=False
+    )
 
 
 def test_dry_run_writes_nothing(tmp_path, sp500_csv, capsys):
     run = tmp_path / "run"
-    assert main(["stocks", "fit", "--data", str(sp500_csv), "--out", str(run), "--dry-run", *TINY_SET]) == 0
+    assert (
+        main(["stocks", "fit", "--data", str(sp500_csv), "--out", str(run), "--dry-run", *TINY_SET])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "receptive field 8 days" in out and "nothing trained" in out
     assert not run.exists()

@@ -21,7 +21,9 @@ def _model_and_opt():
 def test_roundtrip_weights_and_optimizer(tmp_path):
     model, opt = _model_and_opt()
     t_opt, meta = ckpt.optimizer_tensors("opt", opt)
-    ckpt.save_checkpoint(tmp_path / "latest", {**ckpt.module_tensors("m", model), **t_opt}, {"step": 7, "opt": meta})
+    ckpt.save_checkpoint(
+        tmp_path / "latest", {**ckpt.module_tensors("m", model), **t_opt}, {"step": 7, "opt": meta}
+    )
     tensors, state = ckpt.load_checkpoint(tmp_path / "latest")
     model2, opt2 = _model_and_opt()
     with torch.no_grad():

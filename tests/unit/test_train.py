@@ -10,15 +10,15 @@ import torch
 
 from synthgan import checkpoint as ckpt
 from synthgan.errors import TrainingDivergedError
-from synthgan.stocks.models import TCNConfig, TCNGAN
+from synthgan.stocks.models import TCNGAN, TCNConfig
 from synthgan.train import TrainConfig, training_loop, weights_digest
 
 TINY_MODEL = TCNConfig(hidden=8, critic_hidden=8, dilations=(1, 2, 4))
 
 
 def _data(sp500_small) -> torch.Tensor:
-    from synthgan.stocks.features import FeatureScaler, bars_to_features, windows
     from synthgan.stocks.data import to_panel
+    from synthgan.stocks.features import FeatureScaler, bars_to_features, windows
 
     f = bars_to_features(to_panel(sp500_small).bars).reshape(len(sp500_small) - 1, -1)
     z = FeatureScaler.fit(f).transform(f).astype(np.float32)
@@ -31,7 +31,9 @@ def _family(seed: int = 0) -> TCNGAN:
 
 
 def _cfg(steps: int, **kw) -> TrainConfig:
-    base = dict(steps=steps, batch_size=8, log_every=1, checkpoint_every=100, progress=False, device="cpu")
+    base = dict(
+        steps=steps, batch_size=8, log_every=1, checkpoint_every=100, progress=False, device="cpu"
+    )
     return TrainConfig(**{**base, **kw})
 
 
