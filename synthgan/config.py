@@ -93,6 +93,8 @@ def _from_flat(cls: type[T], kwargs: dict[str, Any], base: Any = None) -> T:
     for k, v in kwargs.items():
         if isinstance(v, list):
             v = tuple(v)
+        if isinstance(getattr(groups[owner[k]], k), tuple) and not isinstance(v, tuple):
+            v = (v,)  # --set dilations=1 means a one-element tuple
         updates[owner[k]][k] = v
     return cls(**{g: dataclasses.replace(groups[g], **updates[g]) for g in groups})
 

@@ -54,10 +54,10 @@ class TrainConfig:
 
     steps: int = 1000  # generator steps
     batch_size: int = 64  # per process
-    lr_g: float = 1e-4
-    lr_d: float = 3e-4
+    lr_g: float = 3e-4
+    lr_d: float = 6e-4
     betas: tuple[float, float] = (0.0, 0.9)
-    ema_beta: float = 0.995  # EMA of generator weights; the EMA generator is the one sampled
+    ema_beta: float = 0.99  # EMA of generator weights; the EMA generator is the one sampled
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     log_every: int = 10  # steps between metrics.jsonl lines

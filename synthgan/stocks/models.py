@@ -41,10 +41,10 @@ class TCNConfig:
     # Loss
     loss: str = "wgan_gp"  # wgan_gp | hinge | nonsaturating
     gp_weight: float = 10.0
-    n_critic: int = 2  # critic steps per generator step
+    n_critic: int = 1  # critic steps per generator step (TTUR: the critic's lr is higher)
     # Auxiliary generator loss: squared distance between the batch autocorrelations (lags
     # 1..acf_lags) of |x| and x of generated and real windows, per raw feature (0 disables).
-    acf_weight: float = 10.0
+    acf_weight: float = 100.0
     acf_lags: int = 20
 
 

@@ -185,19 +185,7 @@ class StockSynthesizer:
         bars = self.sample_bars(n_paths, length, seed, start_price, start_volume)  # (N, L, K, 5)
         if start_date is None:
             start_date = pd.Timestamp(self.preprocess["train_dates"][-1]) + pd.offsets.BDay(1)
-        dates = pd.bdate_range(start=pd.Timestamp(start_date), periods=length)
-        tickers = self.preprocess["tickers"]
-        n, L, K = bars.shape[:3]
-        frame = pd.DataFrame(
-            {
-                "path": np.repeat(np.arange(n), L * K),
-                "date": np.tile(np.repeat(dates.values, K), n),
-                "ticker": np.tile(np.asarray(tickers, dtype=object), n * L),
-            }
-        )
-        for i, col in enumerate(sdata.BAR_COLUMNS):
-            frame[col] = bars[..., i].reshape(-1)
-        return frame
+        return bars_to_frame(bars, self.preprocess["tickers"], start_date)
 
     def sample_bars(
         self,
@@ -278,6 +266,24 @@ class StockSynthesizer:
         syn.generator.eval()
         syn._history = state.get("history", [])
         return syn
+
+
+def bars_to_frame(
+    bars: np.ndarray, tickers: list[str] | tuple[str, ...], start_date: Any
+) -> pd.DataFrame:
+    """(N, L, K, 5) bars -> long frame: path, date, ticker, open, high, low, close, volume."""
+    n, length, k = bars.shape[:3]
+    dates = pd.bdate_range(start=pd.Timestamp(start_date), periods=length)
+    frame = pd.DataFrame(
+        {
+            "path": np.repeat(np.arange(n), length * k),
+            "date": np.tile(np.repeat(dates.values, k), n),
+            "ticker": np.tile(np.asarray(tickers, dtype=object), n * length),
+        }
+    )
+    for i, col in enumerate(sdata.BAR_COLUMNS):
+        frame[col] = bars[..., i].reshape(-1)
+    return frame
 
 
 def _is_canonical(df: pd.DataFrame) -> bool:

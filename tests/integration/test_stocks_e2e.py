@@ -217,3 +217,54 @@ def test_ddp_two_processes_stay_in_sync(tmp_path, sp500_csv):
     assert info["world_size"] == 2 and info["in_sync"] is True
     assert len(info["digests"]) == 2 and info["digests"][0] == info["digests"][1]
     assert StockSynthesizer.load(run).sample(2, 10).shape[0] == 20
+
+
+def test_demo_runs_and_prints_facts(tmp_path, capsys):
+    run = tmp_path / "demo"
+    assert main(["demo", "--out", str(run), "--steps", "2", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "excess_kurtosis" in out and "acf_abs_r_1_10" in out
+    frame = pd.read_csv(run / "synthetic.csv")
+    assert frame.path.nunique() == 100 and len(frame) == 100 * 252
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tmp_path, sp500_csv):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "synthgan", "stocks", "fit", "--data", str(sp500_csv), "--out", str(run), "--steps", "100000", *TINY_SET]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    metrics = run / "metrics.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (metrics.exists() and metrics.stat().st_size > 0):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "--resume" in out
+    state = json.loads((run / "checkpoints" / "latest" / "state.json").read_text())
+    assert state["step"] >= 1
+    assert StockSynthesizer.load(run).sample(1, 5).shape[0] == 5
+
+
+def test_sample_errors_exit_2(tmp_path, capsys):
+    assert main(["stocks", "sample", str(tmp_path / "nope"), "--out", str(tmp_path / "x.csv")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert (
+        main(["stocks", "sample", str(tmp_path / "empty"), "--out", str(tmp_path / "x.csv")]) == 2
+    )
+    assert "config.json is missing" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_tampered_model_is_refused(tmp_path, fitted, capsys):
+    syn, _ = fitted
+    syn.save(tmp_path / "m")
+    weights = tmp_path / "m" / "model" / "weights.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-3] ^= 0x01
+    weights.write_bytes(bytes(data))
+    assert main(["stocks", "sample", str(tmp_path / "m"), "--out", str(tmp_path / "x.csv")]) == 2
+    assert "SHA-256" in capsys.readouterr().err

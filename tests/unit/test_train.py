@@ -13,7 +13,7 @@ from synthgan.errors import TrainingDivergedError
 from synthgan.stocks.models import TCNGAN, TCNConfig
 from synthgan.train import TrainConfig, training_loop, weights_digest
 
-TINY_MODEL = TCNConfig(hidden=8, critic_hidden=8, dilations=(1, 2, 4))
+TINY_MODEL = TCNConfig(hidden=8, critic_hidden=8, dilations=(1, 2, 4), n_critic=2)
 
 
 def _data(sp500_small) -> torch.Tensor:
