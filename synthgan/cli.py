@@ -174,6 +174,12 @@ def _add_stock_evaluate(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="evaluation seed")
     p.add_argument(
+        "--iterations",
+        type=int,
+        default=2000,
+        help="GRU training iterations of the scores (default 2000, as TimeGAN)",
+    )
+    p.add_argument(
         "--report", type=Path, default=None, help="HTML report path (default RUN/eval/report.html)"
     )
     p.set_defaults(func=_stocks_evaluate)
@@ -191,7 +197,15 @@ def _stocks_evaluate(args: argparse.Namespace) -> int:
     )
     report = args.report or args.run / "eval" / "report.html"
     res = evaluate_run(
-        args.run, df, baselines, args.paths, args.length, args.repeats, args.seed, report=report
+        args.run,
+        df,
+        baselines,
+        args.paths,
+        args.length,
+        args.repeats,
+        args.seed,
+        args.iterations,
+        report,
     )
     import pandas as pd
 
@@ -200,6 +214,167 @@ def _stocks_evaluate(args: argparse.Namespace) -> int:
     print(
         f"evaluation took {res['seconds']} s; wrote {args.run / 'eval' / 'metrics.json'} and {report}"
     )
+    return 0
+
+
+IMAGE_FIT_EXAMPLES = """\
+examples:
+  synthgan images fit --data digits --out runs/digits               # embedded 8x8 digits, upscaled
+  synthgan images fit --data fashion-mnist --conditional --out runs/fm
+  synthgan images fit --data photos/ --size 64 --out runs/photos    # class subfolders give labels
+  synthgan images fit --data faces.npz --recipe classic --out runs/classic   # PyTorch DCGAN example
+  synthgan images fit --out runs/digits --resume --steps 4000
+"""
+
+IMAGE_SAMPLE_EXAMPLES = """\
+examples:
+  synthgan images sample runs/digits --n 64 --out grid.png
+  synthgan images sample runs/fm --n 64 --label 3 --out dresses.png
+  synthgan images sample runs/fm --n 1000 --seed 1 --out samples/        # PNG per image
+  synthgan images sample runs/fm --n 1000 --out samples.npz
+"""
+
+
+def _add_images(top: argparse._SubParsersAction) -> None:
+    images = top.add_parser(
+        "images",
+        help="synthetic images (DCGAN family)",
+        description="Synthetic images (DCGAN family).",
+    )
+    sub = images.add_subparsers(dest="command", metavar="{fit,sample}", required=True)
+    p = sub.add_parser(
+        "fit",
+        help="train a DCGAN",
+        description="Train a DCGAN (spectral norm + hinge loss + EMA + DiffAugment by default) and write a run folder.",
+        epilog=IMAGE_FIT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--data",
+        default="digits",
+        help="digits | fashion-mnist | IDX_DIR | IMAGE_DIR | FILE.npz (default digits)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="run folder (default runs/images-YYYYmmdd-HHMMSS)"
+    )
+    p.add_argument(
+        "--size",
+        type=int,
+        default=None,
+        help="28, 32 or 64 pixels (default: 32 for digits, else the data's size)",
+    )
+    p.add_argument("--conditional", action="store_true", help="class-conditional model")
+    p.add_argument(
+        "--recipe",
+        choices=["default", "classic"],
+        default="default",
+        help="default, or classic (BCE, Adam 2e-4 beta1 0.5, no SN)",
+    )
+    p.add_argument("--steps", type=int, default=None, help="training steps (default 2000)")
+    p.add_argument(
+        "--batch-size", type=int, default=None, help="images per batch per process (default 64)"
+    )
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="stop (with a checkpoint) after this much time",
+    )
+    p.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other setting, e.g. --set ngf=64",
+    )
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument(
+        "--dry-run", action="store_true", help="load and check data and settings, then exit"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_images_fit)
+    p = sub.add_parser(
+        "sample",
+        help="generate images from a run",
+        description="Generate uint8 images as a PNG grid, a folder of PNGs or an .npz file.",
+        epilog=IMAGE_SAMPLE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run", type=Path, help="run folder written by `synthgan images fit`")
+    p.add_argument("--n", type=int, default=64, help="number of images (default 64)")
+    p.add_argument(
+        "--label", type=int, default=None, help="class of every image (conditional models)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="sampling seed; image i of seed s never depends on --n"
+    )
+    p.add_argument("--out", type=Path, required=True, help="grid.png | FILE.npz | FOLDER/")
+    p.set_defaults(func=_images_sample)
+
+
+def _images_fit(args: argparse.Namespace) -> int:
+    from synthgan.config import ImageConfig, from_dict, read_json
+    from synthgan.images.data import load_images
+    from synthgan.images.synthesizer import ImageSynthesizer
+
+    out = args.out or Path("runs") / f"images-{datetime.now():%Y%m%d-%H%M%S}"
+    size = args.size or (32 if args.data == "digits" else None)
+    data = load_images(args.data, size)
+    kw = {
+        "seed": args.seed,
+        "device": args.device,
+        "progress": not args.quiet,
+        "conditional": args.conditional,
+        "size": int(data.images.shape[-1]),
+        **_parse_set(args.set),
+    }
+    for name, key in (
+        ("steps", "steps"),
+        ("batch_size", "batch_size"),
+        ("max_minutes", "max_minutes"),
+    ):
+        if getattr(args, name) is not None:
+            kw[key] = getattr(args, name)
+    if args.resume:
+        base = from_dict(ImageConfig, read_json(out / "config.json"))
+    else:
+        base = ImageConfig.classic() if args.recipe == "classic" else ImageConfig()
+    syn = ImageSynthesizer(base, **kw)
+    n, c, h, _ = data.images.shape
+    print(
+        f"data: {data.source}: {n} images {c}x{h}x{h}"
+        + (f", {data.n_classes} classes" if data.labels is not None else ", unlabelled")
+    )
+    if args.dry_run:
+        from synthgan.images.synthesizer import _seeded_family
+
+        fam = _seeded_family(h, c, data.n_classes if args.conditional else 0, syn.config)
+        n_g = sum(p.numel() for p in fam.generator.parameters())
+        n_d = sum(p.numel() for p in fam.discriminator.parameters())
+        print(
+            f"model: generator {n_g:,} parameters, discriminator {n_d:,}; loss {syn.config.model.loss}"
+        )
+        print(f"dry run: nothing trained, nothing written (would write {out})")
+        return 0
+    t0 = time.perf_counter()
+    syn.fit(data, run_dir=out, resume=args.resume)
+    if syn.result.interrupted:
+        print(f"interrupted at step {syn.result.step}; checkpoint saved. Continue with --resume")
+        return 130
+    print(f"trained {syn.result.step} steps in {time.perf_counter() - t0:.0f} s; run folder: {out}")
+    print(f"next: synthgan images sample {out} --n 64 --out grid.png")
+    return 0
+
+
+def _images_sample(args: argparse.Namespace) -> int:
+    from synthgan.images.synthesizer import ImageSynthesizer, write_images
+
+    syn = ImageSynthesizer.load(args.run)
+    imgs = syn.sample(args.n, labels=args.label, seed=args.seed)
+    what = write_images(imgs, args.out, seed=args.seed)
+    print(f"wrote {what} to {args.out}")
     return 0
 
 
@@ -214,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    top = parser.add_subparsers(dest="pipeline", metavar="{stocks,demo}")
+    top = parser.add_subparsers(dest="pipeline", metavar="{stocks,images,demo}")
     stocks = top.add_parser(
         "stocks", help="synthetic daily OHLCV bars", description="Synthetic daily OHLCV bars."
     )
@@ -222,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stock_fit(sub)
     _add_stock_sample(sub)
     _add_stock_evaluate(sub)
+    _add_images(top)
     demo = top.add_parser(
         "demo",
         help="fit and sample on embedded S&P 500 data in a few CPU minutes",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from synthgan.errors import ConfigError
+from synthgan.images.models import DCGANConfig
 from synthgan.stocks.models import TCNConfig
 from synthgan.train import TrainConfig
 
@@ -60,6 +61,59 @@ class StockConfig:
             problems.append(
                 f"loss must be wgan_gp, hinge or nonsaturating, got {self.model.loss!r}"
             )
+        if problems:
+            raise ConfigError("invalid settings: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class ImageDataConfig:
+    """Image size and conditioning."""
+
+    size: int = 32  # 28, 32 or 64 pixels
+    conditional: bool = False  # class-conditional generator and projection discriminator
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    """Everything that defines an image run."""
+
+    data: ImageDataConfig = field(default_factory=ImageDataConfig)
+    model: DCGANConfig = field(default_factory=DCGANConfig)
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(
+            steps=2000, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), ema_beta=0.999, sample_every=500
+        )
+    )
+
+    @classmethod
+    def from_kwargs(cls, **kwargs: Any) -> ImageConfig:
+        """Build from flat keyword arguments (``steps=``, ``size=``, ``ngf=`` ...)."""
+        return _from_flat(cls, kwargs)
+
+    def replace(self, **kwargs: Any) -> ImageConfig:
+        """A copy with some flat settings changed."""
+        return _from_flat(type(self), kwargs, base=self)
+
+    @classmethod
+    def classic(cls, **kwargs: Any) -> ImageConfig:
+        """The PyTorch DCGAN example's recipe: BCE loss, Adam 2e-4, beta1 0.5, no SN, no augmentation."""
+        base = {
+            "loss": "nonsaturating",
+            "spectral_norm": False,
+            "diffaugment": False,
+            "lr_g": 2e-4,
+            "lr_d": 2e-4,
+            "betas": (0.5, 0.999),
+        }
+        return _from_flat(cls, {**base, **kwargs})
+
+    def validate(self) -> None:
+        """Raise ConfigError naming every inconsistent setting."""
+        problems = _common_problems(self.train)
+        if self.data.size not in (28, 32, 64):
+            problems.append(f"size must be 28, 32 or 64, got {self.data.size}")
+        if self.model.loss not in ("hinge", "nonsaturating"):
+            problems.append(f"loss must be hinge or nonsaturating, got {self.model.loss!r}")
         if problems:
             raise ConfigError("invalid settings: " + "; ".join(problems))
 
