@@ -162,7 +162,7 @@ class ImageSynthesizer:
         if k:
             if labels is None:
                 labels = np.arange(n) % k
-            labels = np.broadcast_to(np.asarray(labels, np.int64), (n,))
+            labels = np.broadcast_to(np.asarray(labels, np.int64), (n,)).copy()
             if (labels < 0).any() or (labels >= k).any():
                 raise ConfigError(f"labels must be in 0..{k - 1}")
         elif labels is not None:
