@@ -26,6 +26,8 @@ from safetensors.torch import load_file, save_file
 from synthgan.errors import CheckpointError
 
 WEIGHTS = "weights.safetensors"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 STATE = "state.json"
 MANIFEST = "MANIFEST.sha256"
 
@@ -49,6 +51,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
