@@ -280,10 +280,11 @@ def training_loop(
                 g_norm = _grad_norm(G)
                 opt_g.step()
 
-                # (3) Update the EMA generator.
+                # (3) Update the EMA generator (its horizon ramps up: early weights fade fast).
+                beta = min(cfg.ema_beta, (1.0 + step) / (10.0 + step))
                 with torch.no_grad():
                     for p_ema, p in zip(G_ema.parameters(), G.parameters(), strict=True):
-                        p_ema.lerp_(p, 1.0 - cfg.ema_beta)
+                        p_ema.lerp_(p, 1.0 - beta)
                     for b_ema, b in zip(G_ema.buffers(), G.buffers(), strict=True):
                         b_ema.copy_(b)
                 step += 1

@@ -102,6 +102,37 @@ class Discriminator(nn.Module):
         return out
 
 
+@torch.no_grad()
+def standing_stats(g: Generator, batches: int = 16, batch: int = 64, seed: int = 0) -> Generator:
+    """Re-estimate the BatchNorm statistics of ``g`` for its own weights (BigGAN's standing stats).
+
+    An EMA generator averages weights, but the running statistics it inherits belong to the
+    raw generator's weights; with them the EMA generator's outputs wash out. Its own statistics
+    are measured over ``batches`` batches of noise from a private RNG (training RNG untouched).
+    """
+    bns = [m for m in g.modules() if isinstance(m, nn.BatchNorm2d)]
+    if not bns:
+        return g
+    device = next(g.parameters()).device
+    rng = torch.Generator(device).manual_seed(seed)
+    momenta = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the batches below
+    g.train()
+    for _ in range(batches):
+        z = torch.randn(batch, g.nz, generator=rng, device=device)
+        labels = (
+            torch.randint(0, g.n_classes, (batch,), generator=rng, device=device)
+            if g.n_classes
+            else None
+        )
+        g(z, labels)
+    for m, mom in zip(bns, momenta, strict=True):
+        m.momentum = mom
+    return g.eval()
+
+
 def diff_augment(x: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
     """DiffAugment (Zhao et al. 2020): random translation (1/8) and cutout (1/2), differentiable."""
     b, _, h, w = x.shape

@@ -17,7 +17,7 @@ from synthgan import checkpoint as ckpt
 from synthgan.config import ImageConfig, from_dict, read_json, to_dict, versions
 from synthgan.errors import ConfigError, NotFittedError
 from synthgan.images.data import ImageData, to_uint8, to_unit, validate
-from synthgan.images.models import DCGAN, Generator
+from synthgan.images.models import DCGAN, Generator, standing_stats
 from synthgan.train import TrainResult, distributed_info, training_loop
 
 CHUNK = 64  # images generated per forward pass; fixed so image i never depends on n
@@ -116,6 +116,7 @@ class ImageSynthesizer:
         def on_sample(step: int, g: torch.nn.Module) -> None:
             if run_dir is None:
                 return
+            standing_stats(g)
             with torch.no_grad():
                 imgs = g(
                     *[t.to(next(g.parameters()).device) if t is not None else None for t in fixed]
@@ -134,7 +135,7 @@ class ImageSynthesizer:
             resume=resume,
             on_sample=on_sample,
         )
-        self.generator = g_ema.cpu().eval()
+        self.generator = standing_stats(g_ema.cpu())
         self._history = self.result.history
         if run_dir is not None and is_main:
             self.save(run_dir)
