@@ -224,8 +224,12 @@ def test_demo_runs_and_prints_facts(tmp_path, capsys):
     assert main(["demo", "--out", str(run), "--steps", "2", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "excess_kurtosis" in out and "acf_abs_r_1_10" in out
-    frame = pd.read_csv(run / "synthetic.csv")
+    frame = pd.read_csv(run / "stocks" / "synthetic.csv")
     assert frame.path.nunique() == 100 and len(frame) == 100 * 252
+    from PIL import Image
+
+    assert Image.open(run / "images" / "grid.png").size[0] > 300
+    assert (run / "images" / "model" / "MANIFEST.sha256").exists()
 
 
 def test_ctrl_c_saves_and_exits_cleanly(tmp_path, sp500_csv):
