@@ -283,6 +283,7 @@ def bars_to_frame(
     )
     for i, col in enumerate(sdata.BAR_COLUMNS):
         frame[col] = bars[..., i].reshape(-1)
+    frame["volume"] = np.rint(frame["volume"]).astype(np.int64)  # shares are whole numbers
     return frame
 
 
