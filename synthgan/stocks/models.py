@@ -44,7 +44,7 @@ class TCNConfig:
     n_critic: int = 1  # critic steps per generator step (TTUR: the critic's lr is higher)
     # Auxiliary generator loss: squared distance between the batch autocorrelations (lags
     # 1..acf_lags) of |x| and x of generated and real windows, per raw feature (0 disables).
-    acf_weight: float = 100.0
+    acf_weight: float = 50.0
     acf_lags: int = 20
 
 
