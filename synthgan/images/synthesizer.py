@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from synthgan import checkpoint as ckpt
-from synthgan.config import ImageConfig, from_dict, read_json, to_dict, versions
+from synthgan import runs
+from synthgan.config import ImageConfig, from_dict
 from synthgan.errors import ConfigError, NotFittedError
 from synthgan.images.data import ImageData, to_uint8, to_unit, validate
 from synthgan.images.models import DCGAN, Generator, standing_stats
@@ -95,22 +96,11 @@ class ImageSynthesizer:
         }
         if run_dir is not None:
             run_dir = Path(run_dir)
-            has = (run_dir / "checkpoints" / "latest").exists() or (run_dir / "model").exists()
-            if resume and not has:
-                raise ConfigError(f"--resume: no checkpoint in {run_dir}")
-            if not resume and has:
-                raise ConfigError(
-                    f"{run_dir} already holds a run; use --resume to continue it or choose another --out"
-                )
+            runs.check_new_or_resume(run_dir, resume)
         family = _seeded_family(size, c, n_classes, self.config)
         is_main = distributed_info()[0] == 0
         if run_dir is not None and is_main:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            ckpt.write_json(
-                run_dir / "config.json",
-                {"pipeline": "images", **to_dict(self.config), "versions": versions()},
-            )
-            ckpt.write_json(run_dir / "preprocess.json", self.meta)
+            runs.write_config(run_dir, "images", self.config, self.meta)
         fixed = self._fixed_noise(family, n_classes)
 
         def on_sample(step: int, g: torch.nn.Module) -> None:
@@ -202,34 +192,18 @@ class ImageSynthesizer:
         """Write config.json, preprocess.json and model/ (EMA generator, safetensors)."""
         if self.generator is None:
             raise NotFittedError("nothing to save: call fit() first")
-        directory = Path(directory)
-        ckpt.write_json(
-            directory / "config.json",
-            {"pipeline": "images", **to_dict(self.config), "versions": versions()},
-        )
-        ckpt.write_json(directory / "preprocess.json", self.meta)
-        ckpt.save_checkpoint(
-            directory / "model",
-            ckpt.module_tensors("G_ema", self.generator),
-            {"history": self._history},
+        runs.save_model(
+            directory, "images", self.config, self.meta, self.generator, {"history": self._history}
         )
 
     @classmethod
     def load(cls, directory: str | Path) -> ImageSynthesizer:
         """Load a saved synthesizer or run folder on CPU; verifies the SHA-256 manifest."""
-        directory = Path(directory)
-        if not directory.is_dir():
-            raise ConfigError(
-                f"{directory} is not a folder; give a run folder made by `synthgan images fit`"
-            )
-        cfg = read_json(directory / "config.json")
-        if cfg.get("pipeline") != "images":
-            raise ConfigError(f"{directory} is a {cfg.get('pipeline')} run, not an images run")
+        cfg, meta, tensors, state = runs.read_model(directory, "images")
         syn = cls(from_dict(ImageConfig, cfg))
-        syn.meta = read_json(directory / "preprocess.json")
-        tensors, state = ckpt.load_checkpoint(directory / "model")
+        syn.meta = meta
         syn.generator = Generator(
-            syn.meta["size"], syn.meta["channels"], syn.meta["n_classes"], syn.config.model
+            meta["size"], meta["channels"], meta["n_classes"], syn.config.model
         )
         ckpt.load_module("G_ema", syn.generator, tensors)
         syn.generator.eval()

@@ -16,7 +16,8 @@ import pandas as pd
 import torch
 
 from synthgan import checkpoint as ckpt
-from synthgan.config import StockConfig, from_dict, read_json, to_dict, versions
+from synthgan import runs
+from synthgan.config import StockConfig, from_dict, read_json, to_dict
 from synthgan.errors import ConfigError, NotFittedError
 from synthgan.stocks import data as sdata
 from synthgan.stocks.features import FeatureScaler, bars_to_features, features_to_bars, windows
@@ -108,12 +109,7 @@ class StockSynthesizer:
             win.shape[1], self.scaler.nonnegative, self.config, self.scaler.torch_inverse()
         )
         if run_dir is not None and _is_main():
-            run_dir.mkdir(parents=True, exist_ok=True)
-            ckpt.write_json(
-                run_dir / "config.json",
-                {"pipeline": "stocks", **to_dict(self.config), "versions": versions()},
-            )
-            ckpt.write_json(run_dir / "preprocess.json", self.preprocess)
+            runs.write_config(run_dir, "stocks", self.config, self.preprocess)
         g_ema, self.result = training_loop(
             family, torch.from_numpy(win), self.config.train, run_dir=run_dir, resume=resume
         )
@@ -124,13 +120,8 @@ class StockSynthesizer:
         return self
 
     def _check_run_dir(self, run_dir: Path, resume: bool) -> None:
-        latest = run_dir / "checkpoints" / "latest"
-        has_ckpt = latest.exists() or latest.with_name("latest.old").exists()
-        if resume:
-            if not has_ckpt:
-                raise ConfigError(
-                    f"--resume: no checkpoint in {run_dir}; start a new run without --resume"
-                )
+        runs.check_new_or_resume(run_dir, resume)
+        if resume:  # the same data and settings, except how long and where to train
             old = read_json(run_dir / "preprocess.json")
             if old.get("train_fingerprint") != self.preprocess["train_fingerprint"]:
                 raise ConfigError(
@@ -157,10 +148,6 @@ class StockSynthesizer:
                 raise ConfigError(
                     f"--resume: settings differ from the run's config.json: {', '.join(diff)}"
                 )
-        elif has_ckpt or (run_dir / "model").exists():
-            raise ConfigError(
-                f"{run_dir} already holds a run; use --resume to continue it or choose another --out"
-            )
 
     # -------------------------------------------------------------------------------- sample
     def sample(
@@ -234,33 +221,16 @@ class StockSynthesizer:
         """Write config.json, preprocess.json and model/ (EMA generator, safetensors)."""
         if self.generator is None:
             raise NotFittedError("nothing to save: call fit() first")
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        ckpt.write_json(
-            directory / "config.json",
-            {"pipeline": "stocks", **to_dict(self.config), "versions": versions()},
-        )
-        ckpt.write_json(directory / "preprocess.json", self.preprocess)
         state = {"channels": len(self.scaler.loc), "history": self._history}
-        ckpt.save_checkpoint(
-            directory / "model", ckpt.module_tensors("G_ema", self.generator), state
-        )
+        runs.save_model(directory, "stocks", self.config, self.preprocess, self.generator, state)
 
     @classmethod
     def load(cls, directory: str | Path) -> StockSynthesizer:
         """Load a saved synthesizer or a run folder, on CPU; verifies the SHA-256 manifest."""
-        directory = Path(directory)
-        if not directory.is_dir():
-            raise ConfigError(
-                f"{directory} is not a folder; give a run folder made by `synthgan stocks fit`"
-            )
-        cfg_dict = read_json(directory / "config.json")
-        if cfg_dict.get("pipeline", "stocks") != "stocks":
-            raise ConfigError(f"{directory} is a {cfg_dict.get('pipeline')} run, not a stocks run")
-        syn = cls(from_dict(StockConfig, cfg_dict))
-        syn.preprocess = read_json(directory / "preprocess.json")
-        syn.scaler = FeatureScaler.from_dict(syn.preprocess["scaler"])
-        tensors, state = ckpt.load_checkpoint(directory / "model")
+        cfg, meta, tensors, state = runs.read_model(directory, "stocks")
+        syn = cls(from_dict(StockConfig, cfg))
+        syn.preprocess = meta
+        syn.scaler = FeatureScaler.from_dict(meta["scaler"])
         syn.generator = Generator(state["channels"], syn.scaler.nonnegative, syn.config.model)
         ckpt.load_module("G_ema", syn.generator, tensors)
         syn.generator.eval()
