@@ -15,6 +15,7 @@ from synthgan.errors import (
     SynthganError,
     TrainingDivergedError,
 )
+from synthgan.images.synthesizer import ImageSynthesizer
 from synthgan.stocks.synthesizer import StockSynthesizer
 
 __version__ = "0.1.0"
@@ -23,6 +24,7 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "DataValidationError",
+    "ImageSynthesizer",
     "NotFittedError",
     "StockSynthesizer",
     "SynthganError",
