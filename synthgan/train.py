@@ -91,6 +91,11 @@ def distributed_info() -> tuple[int, int]:
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
 
 
+def is_main_process() -> bool:
+    """True on rank 0 (or when not distributed): the one process that writes files."""
+    return distributed_info()[0] == 0
+
+
 def init_distributed(device: torch.device) -> tuple[int, int]:
     """Join the process group torchrun set up: NCCL on GPUs, gloo on CPU."""
     rank, world = distributed_info()
@@ -158,7 +163,6 @@ def training_loop(
     run_dir: str | Path | None = None,
     resume: bool = False,
     on_sample: Callable[[int, nn.Module], None] | None = None,
-    extra_state: dict | None = None,
 ) -> tuple[nn.Module, TrainResult]:
     """Train ``family`` on ``data`` (N, ...) real examples; return (EMA generator, result).
 
@@ -232,7 +236,6 @@ def training_loop(
                 "opt_d": m_d,
                 "world_size": world,
                 "train": asdict(cfg),
-                **(extra_state or {}),
             }
             ckpt.save_checkpoint(latest, tensors, state)
 

@@ -19,7 +19,7 @@ from synthgan.config import ImageConfig, from_dict
 from synthgan.errors import ConfigError, NotFittedError
 from synthgan.images.data import ImageData, to_uint8, to_unit, validate
 from synthgan.images.models import DCGAN, Generator, standing_stats
-from synthgan.train import TrainResult, distributed_info, training_loop
+from synthgan.train import TrainResult, is_main_process, training_loop
 
 CHUNK = 64  # images generated per forward pass; fixed so image i never depends on n
 
@@ -98,10 +98,10 @@ class ImageSynthesizer:
             run_dir = Path(run_dir)
             runs.check_new_or_resume(run_dir, resume)
         family = _seeded_family(size, c, n_classes, self.config)
-        is_main = distributed_info()[0] == 0
+        is_main = is_main_process()
         if run_dir is not None and is_main:
             runs.write_config(run_dir, "images", self.config, self.meta)
-        fixed = self._fixed_noise(family, n_classes)
+        fixed = self._fixed_noise(n_classes)
 
         def on_sample(step: int, g: torch.nn.Module) -> None:
             if run_dir is None:
@@ -131,9 +131,7 @@ class ImageSynthesizer:
             self.save(run_dir)
         return self
 
-    def _fixed_noise(
-        self, family: DCGAN, n_classes: int
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _fixed_noise(self, n_classes: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         gen = torch.Generator().manual_seed(self.config.train.seed + 12345)
         z = torch.randn(64, self.config.model.nz, generator=gen)
         labels = torch.arange(64) % n_classes if n_classes else None

@@ -32,10 +32,6 @@ def _plt():
     return plt
 
 
-def _paths_frame(d: dict) -> pd.DataFrame:
-    return pd.DataFrame(d)
-
-
 def write_report(result: dict, real: pd.DataFrame, path: str | Path) -> Path:
     """Render the report of :func:`synthgan.stocks.evaluate.evaluate_run` to ``path``."""
     plt = _plt()
@@ -66,7 +62,7 @@ def write_report(result: dict, real: pd.DataFrame, path: str | Path) -> Path:
     )
 
     # Sample paths and fan chart.
-    synth = _paths_frame(result["sample_paths"]["synthgan"])
+    synth = pd.DataFrame(result["sample_paths"]["synthgan"])
     t0 = synth.ticker.iloc[0]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     for _, p in synth[synth.ticker == t0].groupby("path"):
@@ -104,7 +100,7 @@ def write_report(result: dict, real: pd.DataFrame, path: str | Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     rets = {}
     for name, d in result["sample_paths"].items():
-        f = _paths_frame(d)
+        f = pd.DataFrame(d)
         f = f[f.ticker == t0].pivot(index="path", columns="date", values="close").to_numpy(float)
         rets[name] = np.diff(np.log(f), axis=1).ravel()
     real_r = np.diff(np.log(closes))

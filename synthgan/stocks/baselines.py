@@ -125,7 +125,6 @@ class GJRGarch(_Baseline):
             + 1e-9 * np.eye(r.shape[1])
         )
         self._dist = SkewStudent()
-        self.std_r = z  # for the nearest-day lookup of the other features
         order = np.argsort(z[:, 0])
         self._order, self._sorted = order, z[order, 0]
 

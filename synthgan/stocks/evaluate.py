@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -67,11 +66,8 @@ def evaluate_run(
     n_windows = len(syn.preprocess["train_dates"]) - SEQ_LEN + 1
     frames = {"synthgan": syn.sample(n_paths, length, seed=seed + 1)}
     short = {"synthgan": syn.sample_bars(n_windows, SEQ_LEN, seed=seed + 2)}
-    fit_seconds = {}
     for name in baselines:
-        t = time.perf_counter()
         model = BASELINES[name](holdout_fraction=syn.config.data.holdout_fraction).fit(real)
-        fit_seconds[name] = time.perf_counter() - t
         frames[name] = model.sample(n_paths, length, seed=seed + 1)
         short[name] = model.sample_bars(n_windows, SEQ_LEN, seed=seed + 2)
     result = metrics.evaluate(real, frames, holdout_start, short, repeats, seed, iterations)
@@ -99,8 +95,3 @@ def evaluate_run(
 
         write_report(result, real, report)
     return result
-
-
-def load_metrics(run: str | Path) -> dict:
-    """Read RUN/eval/metrics.json."""
-    return json.loads((Path(run) / "eval" / "metrics.json").read_text(encoding="utf-8"))

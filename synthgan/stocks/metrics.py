@@ -293,8 +293,7 @@ def evaluate(
     out["feature_tests"], out["correlation"] = {}, {}
     ref_feats = bar_features_flat(ref_bars)
     names = feature_names(tickers)
-    cr = correlation_matrices(ref_feats, ref_feats)["real"]
-    out["correlation"]["real (train)"] = {"matrix": cr.tolist()}
+    out["correlation"]["real (train)"] = {"matrix": np.corrcoef(ref_feats, rowvar=False).tolist()}
     for name, b in sources_bars.items():
         r = rets(b)
         facts = stylized_facts(r, dvol(b))
@@ -354,27 +353,22 @@ def evaluate(
     # Privacy: windows of standardized bar features.
     tf = bars_to_features(train_bars).reshape(len(train_bars) - 1, -1)
     mu, sd = tf.mean(0), tf.std(0) + 1e-12
-    out["privacy"] = scores.privacy_scores(
-        _privacy_windows(train_w_bars, mu, sd),
-        _privacy_windows(hold_w, mu, sd),
-        {k: _privacy_windows(v, mu, sd) for k, v in windows.items()},
-        seed,
-    )
+    priv_train = _privacy_windows(train_w_bars, mu, sd)
+    priv_hold = _privacy_windows(hold_w, mu, sd)
+    priv_syn = {k: _privacy_windows(v, mu, sd) for k, v in windows.items()}
+    out["privacy"] = scores.privacy_scores(priv_train, priv_hold, priv_syn, seed)
+
     # PCA of real train windows; every source projected on the same two axes (for the report).
-    real_p = _privacy_windows(train_w_bars, mu, sd)
-    centre = real_p.mean(0)
-    _, _, vt = np.linalg.svd(real_p - centre, full_matrices=False)
+    centre = priv_train.mean(0)
+    _, _, vt = np.linalg.svd(priv_train - centre, full_matrices=False)
     rng = np.random.default_rng(seed)
 
     def project(x: np.ndarray) -> list:
         pick = rng.choice(len(x), min(len(x), 600), replace=False)
         return ((x[pick] - centre) @ vt[:2].T).round(4).tolist()
 
-    out["projection"] = {
-        "real (train)": project(real_p),
-        "real (holdout)": project(_privacy_windows(hold_w, mu, sd)),
-    }
-    out["projection"].update({k: project(_privacy_windows(v, mu, sd)) for k, v in windows.items()})
+    out["projection"] = {"real (train)": project(priv_train), "real (holdout)": project(priv_hold)}
+    out["projection"].update({k: project(v) for k, v in priv_syn.items()})
     out["ticker_scored"] = ticker0
     return out
 

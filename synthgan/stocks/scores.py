@@ -15,8 +15,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from synthgan.stocks.features import windows
-
 SEQ_LEN = 24
 ITERATIONS = 2000
 BATCH = 128
@@ -81,9 +79,13 @@ class MinMax:
         return ((x - self.lo) / self.span).astype(np.float32)
 
 
-def real_timegan_windows(bars: np.ndarray, length: int = SEQ_LEN) -> np.ndarray:
-    """Stride-1 windows of one ticker's (T, 5) bars in TimeGAN columns: (N, length, 6)."""
-    return windows(timegan_columns(bars), length)
+def _per_source(values: list[float], names: list[str], repeats: int) -> dict[str, dict]:
+    """Consecutive groups of ``repeats`` values -> {name: {"mean", "std", "scores"}}."""
+    out = {}
+    for j, name in enumerate(names):
+        v = values[j * repeats : (j + 1) * repeats]
+        out[name] = {"mean": float(np.mean(v)), "std": float(np.std(v)), "scores": v}
+    return out
 
 
 def discriminative_scores(
@@ -130,18 +132,11 @@ def discriminative_scores(
         opt.zero_grad()
         (loss * m).backward()
         opt.step()
-    scores = []
-    with torch.no_grad():
-        for i in range(m):
-            te = tests[i][1]
-            single = model(X[i][te][None].expand(m, -1, -1, -1))[i, :, -1, 0]
-            acc = ((single > 0).float() == Y[i][te]).float().mean().item()
-            scores.append(abs(acc - 0.5))
-    out = {}
-    for j, name in enumerate(names):
-        s = scores[j * repeats : (j + 1) * repeats]
-        out[name] = {"mean": float(np.mean(s)), "std": float(np.std(s)), "scores": s}
-    return out
+    with torch.no_grad():  # every model on its own test set (all of equal size), in one pass
+        xt = torch.stack([X[i][torch.from_numpy(tests[i][1])] for i in range(m)])
+        yt = torch.stack([Y[i][torch.from_numpy(tests[i][1])] for i in range(m)])
+        acc = ((model(xt)[:, :, -1, 0] > 0).float() == yt).float().mean(dim=1)
+    return _per_source((acc - 0.5).abs().tolist(), names, repeats)
 
 
 def predictive_scores(
@@ -171,13 +166,7 @@ def predictive_scores(
     with torch.no_grad():
         pred = torch.sigmoid(model(r[None, :, :-1, :-1].expand(m, -1, -1, -1)))[..., 0]
         maes = (pred - r[None, :, 1:, -1]).abs().mean(dim=(1, 2)).tolist()
-    return {
-        name: {
-            "mean": float(np.mean(maes[j * repeats : (j + 1) * repeats])),
-            "std": float(np.std(maes[j * repeats : (j + 1) * repeats])),
-        }
-        for j, name in enumerate(names)
-    }
+    return _per_source(maes, names, repeats)
 
 
 # ------------------------------------------------------------------------------------ utility

@@ -22,7 +22,7 @@ from synthgan.errors import ConfigError, NotFittedError
 from synthgan.stocks import data as sdata
 from synthgan.stocks.features import FeatureScaler, bars_to_features, features_to_bars, windows
 from synthgan.stocks.models import TCNGAN, Generator
-from synthgan.train import TrainResult, training_loop
+from synthgan.train import TrainResult, is_main_process, training_loop
 
 CHUNK = 64  # paths generated per forward pass; fixed so path i never depends on n_paths
 
@@ -66,7 +66,7 @@ class StockSynthesizer:
 
     # ----------------------------------------------------------------------------------- fit
     def prepare(self, df: pd.DataFrame, source: str = "data") -> tuple[sdata.Panel, np.ndarray]:
-        """Validate bars and build scaled training windows (N, C, window); no side effects."""
+        """Validate bars, fit the scaler and build scaled training windows (N, C, window); writes no files."""
         df = df if _is_canonical(df) else sdata.validate(df, source=source)
         panel = sdata.to_panel(df)
         window = self.config.data.window
@@ -108,14 +108,14 @@ class StockSynthesizer:
         family = _seeded_family(
             win.shape[1], self.scaler.nonnegative, self.config, self.scaler.torch_inverse()
         )
-        if run_dir is not None and _is_main():
+        if run_dir is not None and is_main_process():
             runs.write_config(run_dir, "stocks", self.config, self.preprocess)
         g_ema, self.result = training_loop(
             family, torch.from_numpy(win), self.config.train, run_dir=run_dir, resume=resume
         )
         self.generator = g_ema.cpu().eval()
         self._history = self.result.history
-        if run_dir is not None and _is_main():
+        if run_dir is not None and is_main_process():
             self.save(run_dir)
         return self
 
@@ -261,12 +261,6 @@ def _is_canonical(df: pd.DataFrame) -> bool:
     return (
         list(df.columns) == ["date", "ticker", *sdata.BAR_COLUMNS] and df["date"].dtype.kind == "M"
     )
-
-
-def _is_main() -> bool:
-    from synthgan.train import distributed_info
-
-    return distributed_info()[0] == 0
 
 
 def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
