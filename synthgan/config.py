@@ -71,6 +71,7 @@ class ImageDataConfig:
 
     size: int = 32  # 28, 32 or 64 pixels
     conditional: bool = False  # class-conditional generator and projection discriminator
+    holdout_fraction: float = 0.2  # test split for evaluation, when the data has none of its own
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,13 @@ class ImageConfig:
     model: DCGANConfig = field(default_factory=DCGANConfig)
     train: TrainConfig = field(
         default_factory=lambda: TrainConfig(
-            steps=2000, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), ema_beta=0.999, sample_every=500
+            steps=2000,
+            lr_g=2e-4,
+            lr_d=2e-4,
+            betas=(0.5, 0.999),
+            ema_beta=0.999,
+            sample_every=500,
+            precision="auto",
         )
     )
 
@@ -96,14 +103,21 @@ class ImageConfig:
 
     @classmethod
     def classic(cls, **kwargs: Any) -> ImageConfig:
-        """The PyTorch DCGAN example's recipe: BCE loss, Adam 2e-4, beta1 0.5, no SN, no augmentation."""
+        """The PyTorch DCGAN example's recipe: BCE loss, Adam 2e-4, beta1 0.5, batch 128, fp32.
+
+        No spectral norm, augmentation, EMA generator, bf16 or channels_last.
+        """
         base = {
             "loss": "nonsaturating",
             "spectral_norm": False,
             "diffaugment": False,
+            "channels_last": False,
             "lr_g": 2e-4,
             "lr_d": 2e-4,
             "betas": (0.5, 0.999),
+            "batch_size": 128,
+            "ema_beta": 0.0,
+            "precision": "fp32",
         }
         return _from_flat(cls, {**base, **kwargs})
 
@@ -128,6 +142,8 @@ def _common_problems(t: TrainConfig) -> list[str]:
         out.append(f"ema_beta must be in [0, 1), got {t.ema_beta}")
     if t.lr_g <= 0 or t.lr_d <= 0:
         out.append("learning rates must be positive")
+    if t.precision not in ("fp32", "bf16", "auto"):
+        out.append(f"precision must be fp32, bf16 or auto, got {t.precision!r}")
     return out
 
 

@@ -27,6 +27,14 @@ TINY_SET = [
 ]  # fmt: skip
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Feature networks trained by tests are cached in a temporary folder, never in ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SYNTHGAN_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def sp500() -> pd.DataFrame:
     """The embedded S&P 500 bars, 1999-2018 (validated, canonical long frame)."""

@@ -230,27 +230,61 @@ def load_npz(path: str | Path) -> ImageData:
     return ImageData(images, None if labels is None else labels.astype(np.int64), (), str(path))
 
 
-def load_images(spec: str, size: int | None = None) -> ImageData:
-    """Load ``digits``, ``fashion-mnist``, an IDX folder, an image folder or an ``.npz`` file."""
+def _load_source(spec: str, split: str, size: int | None) -> tuple[ImageData, bool]:
+    """(data, has_official_split): IDX sources keep their own train/t10k files."""
     if spec == "digits":
-        data = load_digits(size or 32)
-    elif spec == "fashion-mnist":
-        data = load_fashion_mnist()
-    else:
-        p = Path(spec)
-        if not p.exists():
-            raise DataValidationError(
-                f"unknown data {spec!r}: give digits, fashion-mnist, a folder or an .npz file"
-            )
-        if p.is_file() and p.suffix != ".npz":
-            raise DataValidationError(f"unsupported file {p.name}; give an .npz file or a folder")
-        if p.is_file():
-            data = load_npz(p)
-        elif _find(p, "train-images-idx3-ubyte") is not None:
-            data = load_idx_folder(p)
-        else:
-            data = load_image_folder(p)
-    return validate(data, size)
+        return load_digits(size or 32), False
+    if spec == "fashion-mnist":
+        return load_fashion_mnist(split=split), True
+    p = Path(spec)
+    if not p.exists():
+        raise DataValidationError(
+            f"unknown data {spec!r}: give digits, fashion-mnist, a folder or an .npz file"
+        )
+    if p.is_file() and p.suffix != ".npz":
+        raise DataValidationError(f"unsupported file {p.name}; give an .npz file or a folder")
+    if p.is_file():
+        return load_npz(p), False
+    if _find(p, "train-images-idx3-ubyte") is not None:
+        if split == "test" and _find(p, "t10k-images-idx3-ubyte") is not None:
+            return load_idx_folder(p, "test"), True
+        return load_idx_folder(p, "train"), _find(p, "t10k-images-idx3-ubyte") is not None
+    return load_image_folder(p), False
+
+
+def split_holdout(data: ImageData, fraction: float, seed: int = 0) -> tuple[ImageData, ImageData]:
+    """(train, test): a seeded random ``fraction`` of the images held out as the test split."""
+    n = len(data.images)
+    perm = np.random.default_rng(seed).permutation(n)
+    test_idx, train_idx = np.sort(perm[: round(n * fraction)]), np.sort(perm[round(n * fraction) :])
+
+    def part(idx: np.ndarray) -> ImageData:
+        labels = None if data.labels is None else data.labels[idx]
+        return ImageData(data.images[idx], labels, data.classes, data.source)
+
+    return part(train_idx), part(test_idx)
+
+
+def load_images(
+    spec: str, size: int | None = None, split: str = "train", holdout: float = 0.0
+) -> ImageData:
+    """Load ``digits``, ``fashion-mnist``, an IDX folder, an image folder or an ``.npz`` file.
+
+    ``split``: ``train`` or ``test``. Sources with an official test split (IDX ``t10k`` files)
+    use it; for the others a seeded ``holdout`` fraction is the test split (0: train on all).
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be train or test, got {split!r}")
+    data, official = _load_source(spec, split, size)
+    if not official and holdout > 0:
+        train, test = split_holdout(data, holdout)
+        data = train if split == "train" else test
+    elif split == "test" and not official:
+        raise DataValidationError(
+            f"{spec} has no test split: fit with a holdout (--holdout 0.2) to evaluate on it"
+        )
+    data.source = spec if spec in ("digits", "fashion-mnist") else str(Path(spec).resolve())
+    return validate(data, size or (32 if spec == "digits" else None))
 
 
 def validate(data: ImageData, size: int | None = None) -> ImageData:

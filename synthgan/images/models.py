@@ -31,9 +31,11 @@ class DCGANConfig:
     # Loss
     loss: str = "hinge"  # hinge | nonsaturating (classic DCGAN)
     r1_weight: float = 0.0  # R1 penalty on real images (0: off)
-    diffaugment: bool = (
-        True  # differentiable translation + cutout for both real and fake (small data)
-    )
+    # Differentiable translation + cutout of real and fake images (Zhao et al. 2020). Off by
+    # default: on 8x8 digits upscaled to 32 px it collapsed the samples (recall 0.00 vs 0.34
+    # without, 300 steps; see CHANGELOG 0.3.0).
+    diffaugment: bool = False
+    channels_last: bool = True  # NHWC memory layout for training (measured ~10 % faster on CPU)
 
 
 def _stages(size: int) -> tuple[int, int]:
@@ -168,11 +170,15 @@ class DCGAN:
         self.discriminator = Discriminator(size, channels, n_classes, cfg)
         self.n_critic = 1
         self.d_loss, self.g_loss = LOSSES[cfg.loss]
+        self.layout = torch.channels_last if cfg.channels_last else torch.contiguous_format
+        self.generator.to(memory_format=self.layout)
+        self.discriminator.to(memory_format=self.layout)
 
     def split(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Flat batch rows -> (images (B, C, H, W) in [-1, 1], labels (B,) or None)."""
         n = self.channels * self.size * self.size
         images = batch[:, :n].reshape(-1, self.channels, self.size, self.size)
+        images = images.contiguous(memory_format=self.layout)
         labels = batch[:, n].long() if self.n_classes else None
         return images, labels
 

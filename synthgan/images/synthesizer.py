@@ -18,6 +18,7 @@ from synthgan import runs
 from synthgan.config import ImageConfig, from_dict
 from synthgan.errors import ConfigError, NotFittedError
 from synthgan.images.data import ImageData, to_uint8, to_unit, validate
+from synthgan.images.metrics import data_digest
 from synthgan.images.models import DCGAN, Generator, standing_stats
 from synthgan.train import TrainResult, is_main_process, training_loop
 
@@ -30,10 +31,8 @@ def _seeded_family(size: int, channels: int, n_classes: int, cfg: ImageConfig) -
         return DCGAN(size, channels, n_classes, cfg.model)
 
 
-def save_grid(images: np.ndarray, path: str | Path, nrow: int | None = None) -> Path:
-    """uint8 (N, C, H, W) images as one PNG grid (atomic write)."""
-    from PIL import Image
-
+def make_grid(images: np.ndarray, nrow: int | None = None) -> np.ndarray:
+    """uint8 (N, C, H, W) images tiled row by row, 2-pixel white gaps: (C, H', W')."""
     n, c, h, w = images.shape
     nrow = nrow or int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / nrow))
@@ -41,6 +40,15 @@ def save_grid(images: np.ndarray, path: str | Path, nrow: int | None = None) -> 
     for i, img in enumerate(images):
         r, k = divmod(i, nrow)
         grid[:, 2 + r * (h + 2) : 2 + r * (h + 2) + h, 2 + k * (w + 2) : 2 + k * (w + 2) + w] = img
+    return grid
+
+
+def save_grid(images: np.ndarray, path: str | Path, nrow: int | None = None) -> Path:
+    """uint8 (N, C, H, W) images as one PNG grid (atomic write)."""
+    from PIL import Image
+
+    grid = make_grid(images, nrow)
+    c = grid.shape[0]
     mode_img = Image.fromarray(grid[0] if c == 1 else grid.transpose(1, 2, 0))
     import io
 
@@ -92,7 +100,9 @@ class ImageSynthesizer:
             "n_classes": n_classes,
             "classes": list(data.classes),
             "source": data.source,
+            "holdout_fraction": self.config.data.holdout_fraction,
             "n_train": n,
+            "train_digest": data_digest(data.images),
         }
         if run_dir is not None:
             run_dir = Path(run_dir)

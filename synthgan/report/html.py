@@ -20,6 +20,16 @@ figcaption{font-size:.9em;color:#555;margin-top:.3em}.note{color:#666;font-size:
 """
 
 
+def pyplot():
+    """matplotlib.pyplot on the non-interactive Agg backend (reports run headless)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def figure_to_png(fig) -> str:
     """A matplotlib figure as a base64 PNG string; closes the figure."""
     import matplotlib.pyplot as plt

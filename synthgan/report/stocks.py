@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from synthgan.checkpoint import atomic_write_text
-from synthgan.report.html import Report
+from synthgan.report.html import Report, pyplot
 
 COLORS = {
     "real (train)": "black",
@@ -23,18 +23,9 @@ def _color(name: str) -> str:
     return COLORS.get(name, "tab:purple")
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def write_report(result: dict, real: pd.DataFrame, path: str | Path) -> Path:
     """Render the report of :func:`synthgan.stocks.evaluate.evaluate_run` to ``path``."""
-    plt = _plt()
+    plt = pyplot()
     path = Path(path)
     rep = Report(
         "synthgan: synthetic stock bars vs real",

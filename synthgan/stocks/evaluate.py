@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from synthgan import checkpoint as ckpt
@@ -13,20 +12,6 @@ from synthgan.stocks import metrics
 from synthgan.stocks.baselines import BASELINES
 from synthgan.stocks.scores import SEQ_LEN
 from synthgan.stocks.synthesizer import StockSynthesizer
-
-
-def _json_ready(obj):
-    if isinstance(obj, dict):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _json_ready(obj.tolist())
-    if isinstance(obj, np.floating | float):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
 
 
 def evaluate_run(
@@ -86,7 +71,7 @@ def evaluate_run(
         k: v[v.path < 20].assign(date=v.date.astype(str)).to_dict(orient="list")
         for k, v in frames.items()
     }
-    result = _json_ready(result)
+    result = ckpt.json_ready(result)
     out_dir = run / "eval"
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt.write_json(out_dir / "metrics.json", result)

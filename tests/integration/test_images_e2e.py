@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,8 @@ from synthgan.cli import main
 from synthgan.errors import ConfigError
 from synthgan.images.data import load_digits
 from synthgan.images.synthesizer import ImageSynthesizer
+
+from .._helpers import CHROMIUM, check_in_chromium
 
 TINY_IMG = ["--set", "ngf=8", "--set", "ndf=8", "--set", "nz=16", "--batch-size", "16", "--set", "log_every=1",
             "--set", "checkpoint_every=2", "--set", "sample_every=2", "--device", "cpu", "--quiet"]  # fmt: skip
@@ -165,3 +168,73 @@ def test_classic_recipe_and_unconditional_errors(tmp_path):
         syn.sample(2, labels=1)
     with pytest.raises(ConfigError, match="needs labels"):
         ImageSynthesizer(cfg, conditional=True).fit(images)
+
+
+@pytest.fixture(scope="module")
+def digits_eval(digits_run):
+    report = digits_run.parent / "report.html"
+    args = ["images", "evaluate", str(digits_run), "--n", "200", "--classifier-steps", "60", "--report", str(report)]  # fmt: skip
+    assert main(args) == 0
+    return json.loads((digits_run / "eval" / "metrics.json").read_text()), report
+
+
+def test_evaluate_scores_against_the_floor(digits_eval):
+    res, _ = digits_eval
+    syn, floor = res["scores"]["synthetic"], res["scores"]["real train (floor)"]
+    assert set(syn) == {"fd", "kid", "kid_std", "precision", "recall", "density", "coverage"}
+    # 4 steps of a tiny GAN are far from real data; real training images are close to the test split.
+    assert syn["fd"] > 5 * floor["fd"] and syn["kid"] > floor["kid"]
+    assert floor["precision"] > 0.5 and floor["coverage"] > 0.5
+    assert res["n"] == 200 and res["n_test"] == 359 and res["n_train"] == 1438
+    assert len(res["class_balance"]["synthetic"]["share"]) == 10
+    assert 0 <= res["tstr"]["synthetic_train_real_test"] <= 1
+    assert res["memorisation"]["ratio"] > 0.5  # an untrained generator copies nothing
+    assert res["training_history"]["step"][-1] == 4
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (installed by .ci/run)")
+def test_image_report_renders_in_headless_chromium(digits_eval, tmp_path):
+    _, report = digits_eval
+    page = report.read_text()
+    for part in ("Samples", "Training", "Class balance", "Memorisation", "real train (floor)"):
+        assert part in page, part
+    assert check_in_chromium(report, tmp_path) == 5
+
+
+def test_evaluate_needs_real_data_for_array_runs_and_takes_it_from_python(tmp_path):
+    from synthgan.images.data import ImageData
+    from synthgan.images.evaluate import evaluate_run
+
+    digits = load_digits(28)
+    train = ImageData(digits.images[:1000], digits.labels[:1000], digits.classes, "arrays")
+    test = ImageData(digits.images[1000:], digits.labels[1000:], digits.classes, "arrays")
+    syn = ImageSynthesizer(steps=2, ngf=8, ndf=8, nz=16, batch_size=16, size=28, progress=False)
+    syn.fit(train.images, run_dir=tmp_path / "r")
+    with pytest.raises(ConfigError, match="in-memory arrays"):
+        evaluate_run(tmp_path / "r")
+    res = evaluate_run(tmp_path / "r", train, test, n=100, classifier_steps=40)
+    assert res["n_test"] == 797 and "tstr" not in res and not res["notes"]
+    # Data that is not what the run was fitted on is scored, with a warning in the result.
+    with pytest.warns(UserWarning, match="differs"):
+        res = evaluate_run(tmp_path / "r", test, train, n=100, classifier_steps=40)
+    assert res["notes"]
+
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="needs Debian's dataset-fashion-mnist")
+def test_fashion_mnist_slice_fit_and_evaluate(tmp_path):
+    from synthgan.images.data import ImageData, load_images
+    from synthgan.images.evaluate import evaluate_run
+
+    train, test = load_images("fashion-mnist"), load_images("fashion-mnist", split="test")
+    assert train.images.shape == (60000, 1, 28, 28) and test.images.shape == (10000, 1, 28, 28)
+    assert train.classes[9] == "Ankle boot"
+    tr = ImageData(train.images[:2000], train.labels[:2000], train.classes, "slice")
+    te = ImageData(test.images[:500], test.labels[:500], test.classes, "slice")
+    syn = ImageSynthesizer(steps=3, ngf=8, ndf=8, nz=16, batch_size=16, size=28, progress=False)
+    syn.fit(tr, run_dir=tmp_path / "fm")
+    res = evaluate_run(tmp_path / "fm", tr, te, n=300, classifier_steps=60)
+    assert res["feature_network"]["test_accuracy"] > 0.5  # 60 steps; 0.89 with the default 1000
+    assert res["scores"]["synthetic"]["fd"] > res["scores"]["real train (floor)"]["fd"]

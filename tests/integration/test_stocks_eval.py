@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import subprocess
 
 import pytest
 
 from synthgan.cli import main
 
+from .._helpers import CHROMIUM, check_in_chromium
 from ..conftest import TINY_SET
-
-CHROMIUM = (
-    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-CHECK = """<script>window.addEventListener('load', () => {
-  const imgs = [...document.images];
-  const broken = imgs.filter(i => !i.complete || i.naturalWidth === 0).length;
-  const d = document.createElement('div'); d.id = 'imgcheck';
-  d.textContent = `images=${imgs.length} broken=${broken} errors=${window.__errors || 0}`;
-  document.body.appendChild(d);
-});
-window.addEventListener('error', () => { window.__errors = (window.__errors || 0) + 1; });
-</script>"""
 
 
 @pytest.fixture(scope="module")
@@ -65,17 +48,5 @@ def test_unknown_baseline_exits_2(evaluated, capsys):
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (installed by .ci/run)")
 def test_report_renders_in_headless_chromium(evaluated, tmp_path):
     _, report = evaluated
-    page = report.read_text()
-    assert page.count("<figcaption>") >= 7
-    probe = tmp_path / "probe.html"
-    probe.write_text(page.replace("</body>", CHECK + "</body>"))
-    cmd = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()]  # fmt: skip
-    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
-    found = re.search(r"images=(\d+) broken=(\d+) errors=(\d+)", dom)
-    assert found, dom[-2000:]
-    images, broken, errors = map(int, found.groups())
-    assert images == page.count("<img") and images >= 7
-    assert broken == 0 and errors == 0
-    shot = tmp_path / "shot.png"
-    subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'p2'}", "--window-size=1200,3000", f"--screenshot={shot}", report.as_uri()], capture_output=True, timeout=120)  # fmt: skip
-    assert shot.exists() and shot.stat().st_size > 50_000
+    assert report.read_text().count("<figcaption>") >= 7
+    assert check_in_chromium(report, tmp_path) >= 7
