@@ -360,6 +360,14 @@ def _add_images(top: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_images_evaluate)
 
 
+def _data_fetch(args: argparse.Namespace) -> int:
+    from synthgan.images.data import FASHION_URL, fetch_fashion_mnist
+
+    dest = fetch_fashion_mnist(args.dest, args.mirror or FASHION_URL)
+    print(f"fashion-mnist: 4 files checked (SHA-256) in {dest}")
+    return 0
+
+
 def _images_evaluate(args: argparse.Namespace) -> int:
     from synthgan.images.evaluate import evaluate_run
 
@@ -472,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    top = parser.add_subparsers(dest="pipeline", metavar="{stocks,images,demo}")
+    top = parser.add_subparsers(dest="pipeline", metavar="{stocks,images,data,demo}")
     stocks = top.add_parser(
         "stocks", help="synthetic daily OHLCV bars", description="Synthetic daily OHLCV bars."
     )
@@ -481,6 +489,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stock_sample(sub)
     _add_stock_evaluate(sub)
     _add_images(top)
+    data = top.add_parser(
+        "data",
+        help="fetch public data sets (needs internet)",
+        description="Download a public data set with checksums (the only command that goes online).",
+    )
+    dsub = data.add_subparsers(dest="command", metavar="{fetch}", required=True)
+    p = dsub.add_parser(
+        "fetch",
+        help="download fashion-mnist into the synthgan cache (or --dest)",
+        description="Download Fashion-MNIST's four IDX files and check their SHA-256. Not needed "
+        "when Debian's dataset-fashion-mnist package is installed.",
+        epilog="examples:\n  synthgan data fetch fashion-mnist\n"
+        "  synthgan data fetch fashion-mnist --dest data/fm && synthgan images fit --data data/fm",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("name", choices=["fashion-mnist"], help="data set")
+    p.add_argument("--dest", type=Path, default=None, help="folder (default: the synthgan cache)")
+    p.add_argument("--mirror", default=None, help="base URL of a mirror holding the same files")
+    p.set_defaults(func=_data_fetch)
     demo = top.add_parser(
         "demo",
         help="fit and sample stocks (S&P 500) and images (Fashion-MNIST or digits) in a few CPU minutes",
@@ -496,6 +523,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--steps", type=int, default=400, help="generator steps (default 400)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny evaluation settings, to check an installation quickly (figures not meaningful)",
+    )
     demo.set_defaults(func=_demo)
     return parser
 
@@ -617,15 +649,18 @@ def _stocks_sample(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from synthgan.images.data import load_fashion_mnist, load_images
+    from synthgan.images.data import load_images
+    from synthgan.images.evaluate import evaluate_run as evaluate_images
     from synthgan.images.synthesizer import ImageSynthesizer, save_grid
     from synthgan.stocks.data import load_data
+    from synthgan.stocks.evaluate import evaluate_run as evaluate_stocks
     from synthgan.stocks.metrics import summary_table
     from synthgan.stocks.synthesizer import StockSynthesizer, write_frame
 
+    t0 = time.perf_counter()
     df = load_data("sp500")
     stocks_dir = args.out / "stocks"
-    print(f"demo 1/2: fitting {args.steps} steps on the embedded S&P 500 bars into {stocks_dir}")
+    print(f"demo 1/4: fitting {args.steps} steps on the embedded S&P 500 bars into {stocks_dir}")
     syn = StockSynthesizer(steps=args.steps, progress=not args.quiet).fit(
         df, run_dir=stocks_dir, source="sp500"
     )
@@ -633,20 +668,40 @@ def _demo(args: argparse.Namespace) -> int:
     write_frame(frame, stocks_dir / "synthetic.csv")
     print(f"wrote {stocks_dir / 'synthetic.csv'} (100 paths x 252 days)")
     print(summary_table(df, frame, length=252).to_string())
+    print("demo 2/4: evaluating the stock run against GJR-GARCH and a block bootstrap")
+    stocks_report = stocks_dir / "eval" / "report.html"
+    evaluate_stocks(
+        stocks_dir, df, repeats=2, iterations=40 if args.smoke else 600, report=stocks_report
+    )
 
     try:
-        data, name = load_fashion_mnist(), "fashion-mnist"
-        data.images, data.labels = data.images[:10000], data.labels[:10000]
+        data, name = load_images("fashion-mnist"), "fashion-mnist"
     except SynthganError:
-        data, name = load_images("digits", 32), "digits"
+        data, name = load_images("digits", 32, "train", 0.2), "digits"
     images_dir = args.out / "images"
-    print(f"demo 2/2: fitting a conditional DCGAN, {args.steps} steps on {name} into {images_dir}")
+    print(f"demo 3/4: fitting a conditional DCGAN, {args.steps} steps on {name} into {images_dir}")
     isyn = ImageSynthesizer(
         steps=args.steps, conditional=True, size=int(data.images.shape[-1]), progress=not args.quiet
     )
     isyn.fit(data, run_dir=images_dir)
     grid = save_grid(isyn.sample(100, seed=0), images_dir / "grid.png", nrow=10)
     print(f"wrote {grid} (10 samples of each class, one class per column)")
+    print("demo 4/4: evaluating the image run (the first time also trains its feature network)")
+    images_report = images_dir / "eval" / "report.html"
+    res = evaluate_images(
+        images_dir,
+        n=500 if args.smoke else 5000,
+        classifier_steps=40 if args.smoke else 1000,
+        report=images_report,
+    )
+    sc = res["scores"]
+    print(
+        f"FD {sc['synthetic']['fd']:.3g} (real floor {sc['real train (floor)']['fd']:.3g}), "
+        f"recall {sc['synthetic']['recall']:.3f}, TSTR accuracy "
+        f"{res['tstr']['synthetic_train_real_test']:.3f}"
+    )
+    print(f"demo done in {time.perf_counter() - t0:.0f} s. Open the reports:")
+    print(f"  {stocks_report}\n  {images_report}")
     return 0
 
 

@@ -18,6 +18,14 @@ import numpy as np
 from synthgan.errors import DataValidationError
 
 FASHION_DIRS = ("/usr/share/datasets/fashion-mnist",)
+FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+# SHA-256 of each file's decompressed IDX bytes (re-compressed mirrors, e.g. Debian's, still match).
+FASHION_SHA256 = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
 FASHION_CLASSES = (
     "T-shirt/top",
     "Trouser",
@@ -145,9 +153,62 @@ def load_idx_folder(folder: str | Path, split: str = "train") -> ImageData:
     return ImageData(images[:, None], labels, classes, str(folder))
 
 
+def fashion_cache() -> Path:
+    """Where ``synthgan data fetch fashion-mnist`` puts the files by default."""
+    from synthgan.images.metrics import cache_dir
+
+    return cache_dir() / "datasets" / "fashion-mnist"
+
+
+def _sha256_of_content(raw: bytes) -> str:
+    """SHA-256 of a gzip file's decompressed bytes ("" when it is not a valid gzip file)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(gzip.decompress(raw)).hexdigest()
+    except (OSError, EOFError):
+        return ""
+
+
+def fetch_fashion_mnist(dest: str | Path | None = None, base_url: str = FASHION_URL) -> Path:
+    """Download the four Fashion-MNIST files into ``dest``, checking each one's SHA-256.
+
+    A file whose content does not match is not kept; files already present and correct are not
+    downloaded again. Raises DataValidationError naming every file that failed.
+    """
+    import urllib.request
+
+    from synthgan.checkpoint import atomic_write_bytes
+
+    dest = Path(dest) if dest else fashion_cache()
+    dest.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for name, expected in FASHION_SHA256.items():
+        target = dest / name
+        if target.exists() and _sha256_of_content(target.read_bytes()) == expected:
+            continue
+        url = base_url.rstrip("/") + "/" + name
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - fixed https/http/file URL
+                raw = resp.read()
+            got = _sha256_of_content(raw)
+        except OSError as exc:
+            problems.append(f"{name}: download from {url} failed ({exc})")
+            continue
+        if got != expected:
+            problems.append(
+                f"{name}: checksum mismatch (SHA-256 {got[:16]}..., expected {expected[:16]}...)"
+            )
+            continue
+        atomic_write_bytes(target, raw)
+    if problems:
+        raise DataValidationError(problems, str(dest))
+    return dest
+
+
 def load_fashion_mnist(folder: str | Path | None = None, split: str = "train") -> ImageData:
-    """Fashion-MNIST from ``folder`` or Debian's ``dataset-fashion-mnist`` location."""
-    candidates = [Path(folder)] if folder else [Path(d) for d in FASHION_DIRS]
+    """Fashion-MNIST from ``folder``, Debian's ``dataset-fashion-mnist`` or the fetch cache."""
+    candidates = [Path(folder)] if folder else [*map(Path, FASHION_DIRS), fashion_cache()]
     for c in candidates:
         if _find(c, "train-images-idx3-ubyte") is not None:
             data = load_idx_folder(c, split)
@@ -276,15 +337,16 @@ def load_images(
     if split not in ("train", "test"):
         raise ValueError(f"split must be train or test, got {split!r}")
     data, official = _load_source(spec, split, size)
+    data.source = spec if spec in ("digits", "fashion-mnist") else str(Path(spec).resolve())
+    data = validate(data, size or (32 if spec == "digits" else None))
     if not official and holdout > 0:
         train, test = split_holdout(data, holdout)
-        data = train if split == "train" else test
-    elif split == "test" and not official:
+        return train if split == "train" else test
+    if split == "test" and not official:
         raise DataValidationError(
             f"{spec} has no test split: fit with a holdout (--holdout 0.2) to evaluate on it"
         )
-    data.source = spec if spec in ("digits", "fashion-mnist") else str(Path(spec).resolve())
-    return validate(data, size or (32 if spec == "digits" else None))
+    return data
 
 
 def validate(data: ImageData, size: int | None = None) -> ImageData:

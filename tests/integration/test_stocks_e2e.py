@@ -221,7 +221,7 @@ def test_ddp_two_processes_stay_in_sync(tmp_path, sp500_csv):
 
 def test_demo_runs_and_prints_facts(tmp_path, capsys):
     run = tmp_path / "demo"
-    assert main(["demo", "--out", str(run), "--steps", "2", "--quiet"]) == 0
+    assert main(["demo", "--out", str(run), "--steps", "2", "--quiet", "--smoke"]) == 0
     out = capsys.readouterr().out
     assert "excess_kurtosis" in out and "acf_abs_r_1_10" in out
     frame = pd.read_csv(run / "stocks" / "synthetic.csv")
@@ -230,6 +230,9 @@ def test_demo_runs_and_prints_facts(tmp_path, capsys):
 
     assert Image.open(run / "images" / "grid.png").size[0] > 300
     assert (run / "images" / "model" / "MANIFEST.sha256").exists()
+    for part in ("stocks", "images"):
+        assert (run / part / "eval" / "report.html").stat().st_size > 50_000
+        assert str(run / part / "eval" / "report.html") in out
 
 
 def test_ctrl_c_saves_and_exits_cleanly(tmp_path, sp500_csv):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,38 @@ def test_npz_and_bad_inputs_cli_exit_2(tmp_path, capsys):
     assert main(["images", "fit", "--data", str(few), "--out", str(out), "--quiet"]) == 2
     assert "only 3 images" in capsys.readouterr().err
     assert not out.exists()
+
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="needs Debian's dataset-fashion-mnist")
+def test_fetch_checks_sha256_and_keeps_nothing_bad(tmp_path, capsys):
+    import shutil
+
+    from synthgan.images.data import fetch_fashion_mnist
+
+    # A local mirror (file:// URL): the real download path without the internet.
+    dest = fetch_fashion_mnist(tmp_path / "fm", FASHION.as_uri())
+    assert sorted(p.name for p in dest.iterdir()) == sorted(p.name for p in FASHION.iterdir())
+    assert load_images(str(dest), split="test").images.shape == (10000, 1, 28, 28)
+    stamp = (dest / "train-images-idx3-ubyte.gz").stat().st_mtime_ns
+    fetch_fashion_mnist(dest, FASHION.as_uri())  # already there and correct: not fetched again
+    assert (dest / "train-images-idx3-ubyte.gz").stat().st_mtime_ns == stamp
+
+    bad = tmp_path / "bad-mirror"
+    shutil.copytree(FASHION, bad)
+    labels = gzip.decompress((bad / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    (bad / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(labels[:-1] + b"\x00"))
+    (bad / "train-labels-idx1-ubyte.gz").unlink()
+    out = tmp_path / "out"
+    assert (
+        main(["data", "fetch", "fashion-mnist", "--dest", str(out), "--mirror", bad.as_uri()]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "t10k-labels-idx1-ubyte.gz: checksum mismatch" in err
+    assert "train-labels-idx1-ubyte.gz: download from" in err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "t10k-images-idx3-ubyte.gz",
+        "train-images-idx3-ubyte.gz",
+    ]
