@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -357,6 +358,13 @@ def _add_images(top: argparse._SubParsersAction) -> None:
         default=1000,
         help="training steps of the feature network and the TSTR classifier (default 1000)",
     )
+    p.add_argument(
+        "--inception",
+        type=Path,
+        default=os.environ.get("SYNTHGAN_INCEPTION"),
+        help="local TorchScript Inception-v3 (StyleGAN's inception-2015-12-05.pt) to add the "
+        "standard FID/KID; default $SYNTHGAN_INCEPTION; never downloaded",
+    )
     p.set_defaults(func=_images_evaluate)
 
 
@@ -373,12 +381,20 @@ def _images_evaluate(args: argparse.Namespace) -> int:
 
     report = args.report or args.run / "eval" / "report.html"
     res = evaluate_run(
-        args.run, n=args.n, seed=args.seed, classifier_steps=args.classifier_steps, report=report
+        args.run,
+        n=args.n,
+        seed=args.seed,
+        classifier_steps=args.classifier_steps,
+        report=report,
+        inception=args.inception,
     )
     feat = res["feature_network"]
     print(f"feature network: {feat['task']}, test accuracy {feat['test_accuracy']:.3f}")
     rows = [("", "synthetic", "real train (floor)")]
-    for key in ("fd", "kid", "precision", "recall", "density", "coverage"):
+    keys = ["fd", "kid", "precision", "recall", "density", "coverage"]
+    for key in keys + [
+        k for k in ("inception_fid", "inception_kid") if k in res["scores"]["synthetic"]
+    ]:
         rows.append(
             (
                 key,
@@ -521,7 +537,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=Path, default=Path("runs/demo"), help="run folder (default runs/demo)"
     )
-    demo.add_argument("--steps", type=int, default=400, help="generator steps (default 400)")
+    demo.add_argument("--steps", type=int, default=400, help="stock generator steps (default 400)")
+    demo.add_argument(
+        "--image-steps", type=int, default=1200, help="image generator steps (default 1200)"
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.add_argument(
         "--smoke",
@@ -679,9 +698,14 @@ def _demo(args: argparse.Namespace) -> int:
     except SynthganError:
         data, name = load_images("digits", 32, "train", 0.2), "digits"
     images_dir = args.out / "images"
-    print(f"demo 3/4: fitting a conditional DCGAN, {args.steps} steps on {name} into {images_dir}")
+    print(
+        f"demo 3/4: fitting a conditional DCGAN, {args.image_steps} steps on {name} into {images_dir}"
+    )
     isyn = ImageSynthesizer(
-        steps=args.steps, conditional=True, size=int(data.images.shape[-1]), progress=not args.quiet
+        steps=args.image_steps,
+        conditional=True,
+        size=int(data.images.shape[-1]),
+        progress=not args.quiet,
     )
     isyn.fit(data, run_dir=images_dir)
     grid = save_grid(isyn.sample(100, seed=0), images_dir / "grid.png", nrow=10)

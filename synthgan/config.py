@@ -84,8 +84,8 @@ class ImageConfig:
         default_factory=lambda: TrainConfig(
             steps=2000,
             lr_g=2e-4,
-            lr_d=2e-4,
-            betas=(0.5, 0.999),
+            lr_d=4e-4,  # TTUR: on conditional Fashion-MNIST this one change took the
+            betas=(0.0, 0.9),  # within-class pixel std from 10 to 33 (real 50), FD 10.2 -> 5.2
             ema_beta=0.999,
             sample_every=500,
             precision="auto",

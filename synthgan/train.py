@@ -141,6 +141,14 @@ def _grad_norm(module: nn.Module) -> torch.Tensor:
     return torch.stack(norms).norm() if norms else torch.zeros(())
 
 
+def _broadcast_buffers(module: nn.Module, world: int) -> None:
+    """Give every process rank 0's buffers (BatchNorm running statistics), as DDP does."""
+    if world == 1:
+        return
+    for b in module.buffers():
+        dist.broadcast(b, 0)
+
+
 def weights_digest(module: nn.Module) -> str:
     """SHA-256 of a module's weights, to compare processes or runs bit for bit."""
     import hashlib
@@ -296,6 +304,7 @@ def training_loop(
                     _average_gradients(D, world)
                     d_norm = _grad_norm(D)
                     opt_d.step()
+                    _broadcast_buffers(D, world)
 
                 # (2) Update the generator once.
                 real = data[
@@ -308,6 +317,7 @@ def training_loop(
                 _average_gradients(G, world)
                 g_norm = _grad_norm(G)
                 opt_g.step()
+                _broadcast_buffers(G, world)
 
                 # (3) Update the EMA generator (its horizon ramps up: early weights fade fast).
                 beta = min(cfg.ema_beta, (1.0 + step) / (10.0 + step))

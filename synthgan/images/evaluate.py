@@ -39,15 +39,19 @@ def evaluate_run(
     seed: int = 0,
     classifier_steps: int = M.CLASSIFIER_STEPS,
     report: str | Path | None = None,
+    inception: str | Path | None = None,
 ) -> dict:
     """Sample the run and score it against the real test split, the real train split as floor.
 
     ``n`` synthetic images (at most the test split's size) are compared with the test split;
     the same number of real training images scored the same way give the floor: a perfect
-    generator scores about that.
+    generator scores about that. ``inception``: a local TorchScript Inception-v3 (StyleGAN's
+    FID detector) to add the standard FID and KID on its features.
     """
     t0 = time.perf_counter()
     run = Path(run)
+    if inception is not None:
+        M.check_inception(inception)
     syn = ImageSynthesizer.load(run)
     meta = syn.meta
     if train is None or test is None:
@@ -80,6 +84,13 @@ def evaluate_run(
         "synthetic": M.feature_scores(f_test, f_fake, seed),
         "real train (floor)": M.feature_scores(f_test, f_floor, seed),
     }
+    if inception is not None:
+        i_test = M.inception_features(inception, test.images[test_idx])
+        i_fake = M.inception_features(inception, fake)
+        i_floor = M.inception_features(inception, train.images[floor_idx])
+        for name, feats in (("synthetic", i_fake), ("real train (floor)", i_floor)):
+            scores[name]["inception_fid"] = M.frechet_distance(i_test, feats)
+            scores[name]["inception_kid"] = M.kernel_inception_distance(i_test, feats, seed=seed)[0]
     result: dict = {
         "run": str(run),
         "source": meta.get("source"),

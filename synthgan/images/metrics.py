@@ -178,6 +178,43 @@ def feature_network(
     return net, info
 
 
+def check_inception(path: str | Path) -> Path:
+    """``path`` if it is a file, else a ConfigError saying what file is expected."""
+    from synthgan.errors import ConfigError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"Inception weights not found at {path}: give the local TorchScript file "
+            "inception-2015-12-05.pt (StyleGAN's FID detector)"
+        )
+    return path
+
+
+def inception_features(path: str | Path, images: np.ndarray, batch: int = 100) -> np.ndarray:
+    """2048-d features of uint8 images from a local TorchScript Inception-v3.
+
+    The file is the one StyleGAN2-ADA/StyleGAN3 use for FID (``inception-2015-12-05.pt``,
+    called as ``net(uint8 NCHW RGB, return_features=True)``); it is never downloaded here.
+    Grayscale images are repeated to 3 channels.
+    """
+    from synthgan.errors import ConfigError
+
+    path = check_inception(path)
+    try:
+        net = torch.jit.load(str(path), map_location="cpu").eval()
+    except (RuntimeError, ValueError) as exc:
+        raise ConfigError(f"{path} is not a TorchScript Inception network ({exc})") from None
+    out = []
+    with torch.no_grad():
+        for s in range(0, len(images), batch):
+            x = torch.from_numpy(np.ascontiguousarray(images[s : s + batch]))
+            if x.shape[1] == 1:
+                x = x.repeat(1, 3, 1, 1)
+            out.append(net(x, return_features=True).double().numpy())
+    return np.concatenate(out)
+
+
 # --- distances between feature sets ---------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ SCORE_NOTES = {
     "recall": "share of real images inside the samples' manifold (diversity)",
     "density": "like precision, counting neighbours (about 1 for real)",
     "coverage": "share of real images with a sample nearby (diversity)",
+    "inception_fid": "FID on Inception-v3 features (comparable with published FIDs)",
+    "inception_kid": "KID on Inception-v3 features",
 }
 
 

@@ -238,3 +238,42 @@ def test_fashion_mnist_slice_fit_and_evaluate(tmp_path):
     res = evaluate_run(tmp_path / "fm", tr, te, n=300, classifier_steps=60)
     assert res["feature_network"]["test_accuracy"] > 0.5  # 60 steps; 0.89 with the default 1000
     assert res["scores"]["synthetic"]["fd"] > res["scores"]["real train (floor)"]["fd"]
+
+
+def test_ddp_two_processes_stay_in_sync_with_bf16_and_channels_last(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    run = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29518",
+           "-m", "synthgan", "images", "fit", "--data", "digits", "--conditional", "--out", str(run), "--steps", "3",
+           "--set", "precision=bf16", *TINY_IMG]  # fmt: skip
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    info = json.loads((run / "distributed.json").read_text())
+    assert info["world_size"] == 2 and info["in_sync"] is True
+    assert ImageSynthesizer.load(run).sample(2, seed=0).shape == (2, 1, 32, 32)
+
+
+def test_inception_option_uses_a_local_torchscript_network(digits_run, tmp_path, capsys):
+    import torch
+    import torch.nn.functional as F
+
+    class Detector(torch.nn.Module):  # stand-in with the calling convention of StyleGAN's file
+        def forward(self, x: torch.Tensor, return_features: bool = False) -> torch.Tensor:
+            assert x.dtype == torch.uint8 and x.shape[1] == 3
+            return F.adaptive_avg_pool2d(x.float() / 255.0, 4).flatten(1)
+
+    path = tmp_path / "inception.pt"
+    torch.jit.script(Detector()).save(str(path))
+    args = ["images", "evaluate", str(digits_run), "--n", "100", "--classifier-steps", "60", "--inception", str(path), "--report", str(tmp_path / "r.html")]  # fmt: skip
+    assert main(args) == 0
+    res = json.loads((digits_run / "eval" / "metrics.json").read_text())
+    syn, floor = res["scores"]["synthetic"], res["scores"]["real train (floor)"]
+    assert syn["inception_fid"] > floor["inception_fid"] >= 0
+    assert "inception_fid" in capsys.readouterr().out
+    missing = ["images", "evaluate", str(digits_run), "--inception", str(tmp_path / "nope.pt")]
+    assert main(missing) == 2
+    assert "Inception weights not found" in capsys.readouterr().err

@@ -221,7 +221,12 @@ def test_ddp_two_processes_stay_in_sync(tmp_path, sp500_csv):
 
 def test_demo_runs_and_prints_facts(tmp_path, capsys):
     run = tmp_path / "demo"
-    assert main(["demo", "--out", str(run), "--steps", "2", "--quiet", "--smoke"]) == 0
+    assert (
+        main(
+            ["demo", "--out", str(run), "--steps", "2", "--image-steps", "2", "--quiet", "--smoke"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "excess_kurtosis" in out and "acf_abs_r_1_10" in out
     frame = pd.read_csv(run / "stocks" / "synthetic.csv")
