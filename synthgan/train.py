@@ -284,6 +284,7 @@ def training_loop(
         bar = tqdm(total=cfg.steps, initial=step, desc="training", unit="step", dynamic_ncols=True)
 
     G.train(), D.train()
+    ema_params, g_params = list(G_ema.parameters()), list(G.parameters())
     t0 = time.perf_counter()
     last_saved = step
     interrupted = False
@@ -322,8 +323,7 @@ def training_loop(
                 # (3) Update the EMA generator (its horizon ramps up: early weights fade fast).
                 beta = min(cfg.ema_beta, (1.0 + step) / (10.0 + step))
                 with torch.no_grad():
-                    for p_ema, p in zip(G_ema.parameters(), G.parameters(), strict=True):
-                        p_ema.lerp_(p, 1.0 - beta)
+                    torch._foreach_lerp_(ema_params, g_params, 1.0 - beta)
                     for b_ema, b in zip(G_ema.buffers(), G.buffers(), strict=True):
                         b_ema.copy_(b)
                 step += 1
