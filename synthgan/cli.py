@@ -530,8 +530,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a small model on the embedded S&P 500 bars, sample 100 one-year paths and "
         "print their stylized facts beside the real ones; then fit a conditional DCGAN on "
         "Fashion-MNIST (when Debian's dataset-fashion-mnist is installed) or the embedded digits "
-        "and write a grid of samples.",
-        epilog="example:\n  synthgan demo --out runs/demo",
+        "and write a grid of samples; then evaluate both and write both HTML reports "
+        "(about 10 minutes on 2 CPU cores).",
+        epilog="examples:\n  synthgan demo --out runs/demo\n"
+        "  synthgan demo --smoke --steps 50 --image-steps 50   # installation check, ~2 min",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(
