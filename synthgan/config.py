@@ -69,7 +69,7 @@ class StockConfig:
 class ImageDataConfig:
     """Image size and conditioning."""
 
-    size: int = 32  # 28, 32 or 64 pixels
+    size: int | None = None  # 28, 32 or 64 pixels; None: the data's own (32 if it is another)
     conditional: bool = False  # class-conditional generator and projection discriminator
     holdout_fraction: float = 0.2  # test split for evaluation, when the data has none of its own
 
@@ -105,7 +105,7 @@ class ImageConfig:
     def classic(cls, **kwargs: Any) -> ImageConfig:
         """The PyTorch DCGAN example's recipe: BCE loss, Adam 2e-4, beta1 0.5, batch 128, fp32.
 
-        No spectral norm, augmentation, EMA generator, bf16 or channels_last.
+        No spectral norm, augmentation, mode-seeking term, EMA generator, bf16 or channels_last.
         """
         base = {
             "loss": "nonsaturating",
@@ -117,6 +117,7 @@ class ImageConfig:
             "betas": (0.5, 0.999),
             "batch_size": 128,
             "ema_beta": 0.0,
+            "mode_seeking": 0.0,
             "precision": "fp32",
         }
         return _from_flat(cls, {**base, **kwargs})
@@ -124,8 +125,10 @@ class ImageConfig:
     def validate(self) -> None:
         """Raise ConfigError naming every inconsistent setting."""
         problems = _common_problems(self.train)
-        if self.data.size not in (28, 32, 64):
+        if self.data.size not in (None, 28, 32, 64):
             problems.append(f"size must be 28, 32 or 64, got {self.data.size}")
+        if self.model.mode_seeking is not None and not self.model.mode_seeking >= 0:
+            problems.append(f"mode_seeking must be >= 0, got {self.model.mode_seeking}")
         if self.model.loss not in ("hinge", "nonsaturating"):
             problems.append(f"loss must be hinge or nonsaturating, got {self.model.loss!r}")
         if problems:

@@ -83,7 +83,12 @@ class ImageSynthesizer:
             if isinstance(images, ImageData)
             else ImageData(np.asarray(images), labels, (), "images")
         )
-        data = validate(data, self.config.data.size)
+        size = self.config.data.size
+        if size is None:  # the data's own size when the models support it
+            h, w = data.images.shape[-2:]
+            size = h if h == w and h in (28, 32, 64) else 32
+            self.config = self.config.replace(size=size)
+        data = validate(data, size)
         cond = self.config.data.conditional
         if cond and data.labels is None:
             raise ConfigError(

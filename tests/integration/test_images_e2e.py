@@ -233,8 +233,9 @@ def test_fashion_mnist_slice_fit_and_evaluate(tmp_path):
     assert train.classes[9] == "Ankle boot"
     tr = ImageData(train.images[:2000], train.labels[:2000], train.classes, "slice")
     te = ImageData(test.images[:500], test.labels[:500], test.classes, "slice")
-    syn = ImageSynthesizer(steps=3, ngf=8, ndf=8, nz=16, batch_size=16, size=28, progress=False)
+    syn = ImageSynthesizer(steps=3, ngf=8, ndf=8, nz=16, batch_size=16, progress=False)
     syn.fit(tr, run_dir=tmp_path / "fm")
+    assert syn.config.data.size == 28 and syn.sample(2).shape == (2, 1, 28, 28)  # data's size
     res = evaluate_run(tmp_path / "fm", tr, te, n=300, classifier_steps=60)
     assert res["feature_network"]["test_accuracy"] > 0.5  # 60 steps; 0.89 with the default 1000
     assert res["scores"]["synthetic"]["fd"] > res["scores"]["real train (floor)"]["fd"]

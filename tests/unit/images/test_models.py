@@ -61,3 +61,27 @@ def test_standing_stats_match_the_generators_own_weights():
     # Assert: wrong statistics wash the samples out; standing statistics restore them.
     assert washed < 0.5 * batch_stats
     assert abs(fixed - batch_stats) < 0.2 * batch_stats
+
+
+def test_mode_seeking_defaults_and_penalises_a_generator_that_ignores_its_noise():
+    from synthgan.config import ImageConfig
+
+    assert DCGAN(28, 1, 10, CFG).mode_seeking == 0.5  # conditional default
+    assert DCGAN(28, 1, 0, CFG).mode_seeking == 0.0  # unconditional default
+    assert ImageConfig.classic().model.mode_seeking == 0.0
+
+    torch.manual_seed(0)
+    fam = DCGAN(28, 1, 10, CFG)
+    batch = torch.cat([torch.rand(16, 28 * 28) * 2 - 1, (torch.arange(16) % 10)[:, None]], 1)
+    loss, logs = fam.generator_loss(batch, torch.Generator().manual_seed(1))
+    assert logs["mode_seeking_ratio"] > 0 and float(loss) < 100
+    loss.backward()
+    assert fam.generator.project[0].weight.grad.abs().sum() > 0
+
+    # A collapsed generator (noise columns of its first layer zeroed) gets a huge penalty, while
+    # the logged adversarial loss alone does not see the collapse.
+    with torch.no_grad():
+        fam.generator.project[0].weight[:, :16] = 0
+    loss, logs = fam.generator_loss(batch, torch.Generator().manual_seed(1))
+    assert float(logs["mode_seeking_ratio"]) < 1e-6 and float(loss) > 1e4
+    assert abs(float(logs["g_loss"])) < 100
