@@ -531,9 +531,9 @@ def build_parser() -> argparse.ArgumentParser:
         "print their stylized facts beside the real ones; then fit a conditional DCGAN on "
         "Fashion-MNIST (when Debian's dataset-fashion-mnist is installed) or the embedded digits "
         "and write a grid of samples; then evaluate both and write both HTML reports "
-        "(about 10 minutes on 2 CPU cores).",
+        "(about 5 minutes on 2 CPU cores).",
         epilog="examples:\n  synthgan demo --out runs/demo\n"
-        "  synthgan demo --smoke --steps 50 --image-steps 50   # installation check, ~2 min",
+        "  synthgan demo --smoke --steps 50 --image-steps 50   # installation check, under a minute",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(
