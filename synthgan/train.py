@@ -394,6 +394,10 @@ def training_loop(
                 run_dir / "distributed.json",
                 {"world_size": world, "digests": digests, "in_sync": len(set(digests)) == 1},
             )
+        # Leave the group together and tear it down: a process exiting with live gloo threads
+        # sometimes aborted ("terminate called without an active exception", about 1 run in 10).
+        dist.barrier()
+        dist.destroy_process_group()
     if on_sample and is_main and not cfg.sample_every:
         on_sample(step, G_ema)
     seconds = elapsed_before + time.perf_counter() - t0
