@@ -9,6 +9,11 @@ counted by torch's FlopCounterMode) beside the machine's measured peak matmul GF
 Writes benchmarks/results/images.json, images.md and a sample grid per recipe.
 
     python benchmarks/images.py [--minutes 6] [--points 4] [--n 5000]
+    python benchmarks/images.py --conditional --minutes 3 --points 3   # class-conditional models
+
+``--conditional`` trains both recipes class-conditionally and adds label accuracy (how often the
+feature network sees the asked-for class) and within-class pixel std (collapse inside a class);
+it skips the speed section and writes images_conditional.json / .md instead.
 """
 
 from __future__ import annotations
@@ -84,11 +89,13 @@ def main() -> int:
     ap.add_argument("--points", type=int, default=4, help="evaluations per recipe")
     ap.add_argument("--n", type=int, default=5000, help="samples (and test images) scored")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--conditional", action="store_true", help="class-conditional models")
     ap.add_argument("--markdown-only", action="store_true", help="rewrite images.md from the JSON")
     args = ap.parse_args()
+    stem = "images_conditional" if args.conditional else "images"
     if args.markdown_only:
-        (RESULTS / "images.md").write_text(
-            markdown(json.loads((RESULTS / "images.json").read_text()))
+        (RESULTS / f"{stem}.md").write_text(
+            markdown(json.loads((RESULTS / f"{stem}.json").read_text()))
         )
         return 0
     RESULTS.mkdir(exist_ok=True)
@@ -108,6 +115,8 @@ def main() -> int:
     # 2-core machine varies by about 10 % between runs of one configuration, so every variant
     # runs three times, interleaved (round-robin), and the median counts.
     configs = {name: make(size=size, seed=args.seed) for name, make in SPEED_VARIANTS.items()}
+    if args.conditional:
+        configs = {}
     for cfg in configs.values():  # warm-up: first-call allocations and kernel selection
         throughput(cfg, train, steps=10)
     runs: dict[str, list[float]] = {name: [] for name in configs}
@@ -142,10 +151,17 @@ def main() -> int:
             curves[name] = []
             for k in range(1, args.points + 1):
                 minutes = args.minutes * k / args.points
-                cfg = make(size=size, seed=args.seed, steps=10**7, max_minutes=minutes)
+                cfg = make(
+                    size=size,
+                    seed=args.seed,
+                    steps=10**7,
+                    max_minutes=minutes,
+                    conditional=args.conditional,
+                )
                 cfg = cfg.replace(progress=False, sample_every=0, checkpoint_every=10**6)
                 syn = ImageSynthesizer(cfg).fit(train, run_dir=run, resume=k > 1)
-                fake = syn.sample(args.n, seed=args.seed + 1)
+                asked = np.arange(args.n) % 10 if args.conditional else None
+                fake = syn.sample(args.n, asked, seed=args.seed + 1)
                 f_fake, p_fake = M.predict(net, fake)
                 row = {
                     "minutes": round(syn.result.seconds / 60, 2),
@@ -153,6 +169,9 @@ def main() -> int:
                     "images_seen": syn.result.step * cfg.train.batch_size,
                     **M.feature_scores(f_test, f_fake, args.seed),
                 }
+                if args.conditional:
+                    row["label_accuracy"] = float((p_fake == asked).mean())
+                    row["within_class_std"] = within_class_std(fake, asked)
                 curves[name].append(row)
                 print(
                     f"{name} {row['minutes']:.1f} min step {row['step']}: FD {row['fd']:.3f} "
@@ -160,9 +179,14 @@ def main() -> int:
                     flush=True,
                 )
             final[name] = {"class_balance": M.class_balance(p_fake, 10)}
-            save_grid(fake[:64], RESULTS / f"images_{name}.png", nrow=8)
+            grid = fake[:100] if args.conditional else fake[:64]
+            save_grid(grid, RESULTS / f"{stem}_{name}.png", nrow=10 if args.conditional else 8)
 
+    if args.conditional:
+        floor["label_accuracy"] = feat_info["test_accuracy"]
+        floor["within_class_std"] = within_class_std(test.images, test.labels)
     result = {
+        "conditional": args.conditional,
         "machine": machine(),
         "data": "fashion-mnist (60,000 train / 10,000 test, 28x28)",
         "budget_minutes": args.minutes,
@@ -176,18 +200,27 @@ def main() -> int:
         "seconds": round(time.perf_counter() - t_start, 1),
         "command": "python benchmarks/images.py " + " ".join(sys.argv[1:]),
     }
-    (RESULTS / "images.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "images.md").write_text(markdown(result))
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{stem}.md").write_text(markdown(result))
     print(markdown(result))
     return 0
+
+
+def within_class_std(images: np.ndarray, labels: np.ndarray) -> float:
+    """Mean per-pixel std of the images of each class, averaged over classes (0: one image)."""
+    return float(np.mean([images[labels == k].astype(float).std(0).mean() for k in range(10)]))
 
 
 def markdown(r: dict) -> str:
     """The results as a Markdown page."""
     m = r["machine"]
     cols = ["fd", "kid", "precision", "recall", "density", "coverage"]
+    cond = r.get("conditional", False)
+    if cond:
+        cols += ["label_accuracy", "within_class_std"]
+    kind = "class-conditional " if cond else ""
     lines = [
-        "# Images benchmark: classic DCGAN recipe vs synthgan default (Fashion-MNIST)",
+        f"# Images benchmark: {kind}classic DCGAN recipe vs synthgan default (Fashion-MNIST)",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores ({m['torch_threads']} torch threads), "
         f"{m['memory_gib']} GiB, GPU {m['gpu']}; Python {m['python']}, torch {m['torch']}.",
@@ -221,6 +254,15 @@ def markdown(r: dict) -> str:
         lines.append(
             f"| {name} | {b['min_share']:.3f} | {b['max_share']:.3f} | {b['classes_in_5_15_percent']} / 10 |"
         )
+    if cond:
+        lines += [
+            "",
+            "label_accuracy: share of samples the feature network puts in the class they were "
+            "asked for (floor: its test accuracy on real images). within_class_std: mean "
+            "per-pixel std inside a class (near 0: every sample of a class looks the same).",
+            "",
+        ]
+        return "\n".join(lines)
     base = next(iter(r["speed"].values()))["images_per_s"]
     lines += [
         "",
