@@ -307,9 +307,8 @@ def _load_source(spec: str, split: str, size: int | None) -> tuple[ImageData, bo
     if p.is_file():
         return load_npz(p), False
     if _find(p, "train-images-idx3-ubyte") is not None:
-        if split == "test" and _find(p, "t10k-images-idx3-ubyte") is not None:
-            return load_idx_folder(p, "test"), True
-        return load_idx_folder(p, "train"), _find(p, "t10k-images-idx3-ubyte") is not None
+        official = _find(p, "t10k-images-idx3-ubyte") is not None
+        return load_idx_folder(p, split if official else "train"), official
     return load_image_folder(p), False
 
 

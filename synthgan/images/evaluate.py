@@ -50,8 +50,7 @@ def evaluate_run(
     """
     t0 = time.perf_counter()
     run = Path(run)
-    if inception is not None:
-        M.check_inception(inception)
+    inception_net = M.load_inception(inception) if inception is not None else None
     syn = ImageSynthesizer.load(run)
     meta = syn.meta
     if train is None or test is None:
@@ -84,10 +83,10 @@ def evaluate_run(
         "synthetic": M.feature_scores(f_test, f_fake, seed),
         "real train (floor)": M.feature_scores(f_test, f_floor, seed),
     }
-    if inception is not None:
-        i_test = M.inception_features(inception, test.images[test_idx])
-        i_fake = M.inception_features(inception, fake)
-        i_floor = M.inception_features(inception, train.images[floor_idx])
+    if inception_net is not None:
+        i_test = M.inception_features(inception_net, test.images[test_idx])
+        i_fake = M.inception_features(inception_net, fake)
+        i_floor = M.inception_features(inception_net, train.images[floor_idx])
         for name, feats in (("synthetic", i_fake), ("real train (floor)", i_floor)):
             scores[name]["inception_fid"] = M.frechet_distance(i_test, feats)
             scores[name]["inception_kid"] = M.kernel_inception_distance(i_test, feats, seed=seed)[0]

@@ -28,6 +28,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from synthgan import checkpoint as ckpt
+from synthgan.neighbours import nearest
+from synthgan.train import bf16_native
 
 FEATURE_VERSION = 1  # bump when the network or its training changes: invalidates the cache
 FEATURE_DIM = 128
@@ -100,17 +102,13 @@ def train_classifier(
         x, y = x_all[idx], y_all[idx]
         dy, dx = torch.randint(-pad, pad + 1, (2,), generator=gen).tolist()
         x = torch.roll(F.pad(x, (pad,) * 4, value=-1.0), (dy, dx), (2, 3))[:, :, pad:-pad, pad:-pad]
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=_bf16_ok()):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_native(torch.device("cpu"))):
             loss = F.cross_entropy(net(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
     return net.eval()
-
-
-def _bf16_ok() -> bool:
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 @torch.no_grad()
@@ -178,8 +176,12 @@ def feature_network(
     return net, info
 
 
-def check_inception(path: str | Path) -> Path:
-    """``path`` if it is a file, else a ConfigError saying what file is expected."""
+def load_inception(path: str | Path) -> torch.jit.ScriptModule:
+    """The local TorchScript Inception-v3 at ``path`` (ConfigError when missing or not one).
+
+    The file is the one StyleGAN2-ADA/StyleGAN3 use for FID (``inception-2015-12-05.pt``,
+    called as ``net(uint8 NCHW RGB, return_features=True)``); it is never downloaded here.
+    """
     from synthgan.errors import ConfigError
 
     path = Path(path)
@@ -188,23 +190,19 @@ def check_inception(path: str | Path) -> Path:
             f"Inception weights not found at {path}: give the local TorchScript file "
             "inception-2015-12-05.pt (StyleGAN's FID detector)"
         )
-    return path
-
-
-def inception_features(path: str | Path, images: np.ndarray, batch: int = 100) -> np.ndarray:
-    """2048-d features of uint8 images from a local TorchScript Inception-v3.
-
-    The file is the one StyleGAN2-ADA/StyleGAN3 use for FID (``inception-2015-12-05.pt``,
-    called as ``net(uint8 NCHW RGB, return_features=True)``); it is never downloaded here.
-    Grayscale images are repeated to 3 channels.
-    """
-    from synthgan.errors import ConfigError
-
-    path = check_inception(path)
     try:
-        net = torch.jit.load(str(path), map_location="cpu").eval()
+        return torch.jit.load(str(path), map_location="cpu").eval()
     except (RuntimeError, ValueError) as exc:
         raise ConfigError(f"{path} is not a TorchScript Inception network ({exc})") from None
+
+
+def inception_features(
+    net: torch.jit.ScriptModule, images: np.ndarray, batch: int = 100
+) -> np.ndarray:
+    """2048-d features of uint8 images from :func:`load_inception`'s network.
+
+    Grayscale images are repeated to 3 channels.
+    """
     out = []
     with torch.no_grad():
         for s in range(0, len(images), batch):
@@ -253,9 +251,10 @@ def _distances(a: np.ndarray, b: np.ndarray, chunk: int = 2048) -> torch.Tensor:
     return torch.cat([torch.cdist(ta[s : s + chunk], tb) for s in range(0, len(ta), chunk)])
 
 
-def _kth_radius(x: np.ndarray, k: int) -> torch.Tensor:
-    """Distance of each point to its k-th nearest other point of the same set."""
-    return _distances(x, x).kthvalue(k + 1, dim=1).values  # +1: the point itself is at 0
+def _kth_radii(x: np.ndarray, *ks: int) -> list[torch.Tensor]:
+    """Distance of each point to its k-th nearest other point of the same set, for each k."""
+    d = _distances(x, x)  # one matrix for every k
+    return [d.kthvalue(k + 1, dim=1).values for k in ks]  # +1: the point itself is at 0
 
 
 def precision_recall_density_coverage(
@@ -263,10 +262,10 @@ def precision_recall_density_coverage(
 ) -> dict[str, float]:
     """Precision, recall (k=3 balls) and density, coverage (k=5 balls around real points)."""
     d_rf = _distances(real, fake)  # (n_real, n_fake)
-    r_real3, r_fake3 = _kth_radius(real, k_pr), _kth_radius(fake, k_pr)
+    r_real3, r_real5 = _kth_radii(real, k_pr, k_dc)
+    (r_fake3,) = _kth_radii(fake, k_pr)
     precision = (d_rf <= r_real3[:, None]).any(0).float().mean()
     recall = (d_rf <= r_fake3[None, :]).any(1).float().mean()
-    r_real5 = _kth_radius(real, k_dc)
     inside = d_rf <= r_real5[:, None]
     density = inside.sum(0).float().mean() / k_dc
     coverage = (d_rf.min(1).values <= r_real5).float().mean()
@@ -317,10 +316,10 @@ def nearest_training(
     s = samples[rng.choice(len(samples), min(n, len(samples)), replace=False)]
     t = test[rng.choice(len(test), min(n, len(test)), replace=False)]
     flat_train = train.reshape(len(train), -1).astype(np.float32) / 255.0
-    d_s = _distances(s.reshape(len(s), -1).astype(np.float32) / 255.0, flat_train)
-    d_t = _distances(t.reshape(len(t), -1).astype(np.float32) / 255.0, flat_train)
-    ds_min, ds_arg = d_s.min(1)
-    dt_min = d_t.min(1).values
+    flat_s = s.reshape(len(s), -1).astype(np.float32) / 255.0
+    flat_t = t.reshape(len(t), -1).astype(np.float32) / 255.0
+    ds_min, ds_arg = map(torch.from_numpy, nearest(flat_s, flat_train))
+    dt_min = torch.from_numpy(nearest(flat_t, flat_train)[0])
     threshold = float(torch.quantile(dt_min, 0.01))
     order = torch.argsort(ds_min)[:8]  # the most suspicious samples, closest first
     return {

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from synthgan.neighbours import nearest
+
 SEQ_LEN = 24
 ITERATIONS = 2000
 BATCH = 128
@@ -213,12 +215,9 @@ def utility_scores(
 
 
 # ------------------------------------------------------------------------------------ privacy
-def nearest_distances(queries: np.ndarray, reference: np.ndarray, chunk: int = 2048) -> np.ndarray:
+def nearest_distances(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Euclidean distance from each query row to its nearest reference row."""
-    q = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32))
-    ref = torch.from_numpy(np.ascontiguousarray(reference, dtype=np.float32))
-    out = [torch.cdist(q[i : i + chunk], ref).min(dim=1).values for i in range(0, len(q), chunk)]
-    return torch.cat(out).numpy()
+    return nearest(queries, reference)[0]
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
